@@ -1,0 +1,102 @@
+/// Every setting the server reads. This table is the single source for the `.env` names, the
+/// flags, `--help` and the README's configuration section.
+public enum ConfigKeys {
+    public static let all: [ConfigKey] = [
+        ConfigKey("CHATROOM_HOST", flag: "--host", value: "ADDR",
+                  help: "address to listen on (numeric IPv4/IPv6, or 'localhost', '*')",
+                  get: { $0.host }, set: { c, v throws(ConfigError) in
+                      let host = try ConfigValue.nonEmpty(v, "host")
+                      guard (try? SocketAddress.resolve(host: host, port: 0)) != nil else {
+                          throw ConfigError("invalid value for host: '\(v)' (expected a numeric IPv4/IPv6 address, 'localhost' or '*')")
+                      }
+                      c.host = host
+                  }),
+        ConfigKey("CHATROOM_PORT", flag: "--port", value: "N", help: "TCP port",
+                  get: { String($0.port) }, set: { c, v throws(ConfigError) in
+                      c.port = UInt16(try ConfigValue.integer(v, 1...65535, "port"))
+                  }),
+        ConfigKey("CHATROOM_WORKERS", flag: "--workers", value: "N", help: "reactor worker processes (default: number of cores)",
+                  get: { String($0.workers) }, set: { c, v throws(ConfigError) in
+                      c.workers = try ConfigValue.integer(v, 1...64, "workers")
+                  }),
+        ConfigKey("CHATROOM_TASK_WORKERS", flag: "--task-workers", value: "N", help: "task worker processes (default: number of cores)",
+                  get: { String($0.taskWorkers) }, set: { c, v throws(ConfigError) in
+                      c.taskWorkers = try ConfigValue.integer(v, 1...64, "task-workers")
+                  }),
+        ConfigKey("CHATROOM_PID_FILE", flag: "--pid-file", value: "FILE", help: "pid file; it also names the shared memory that `status` reads",
+                  get: { $0.pidFile }, set: { c, v throws(ConfigError) in
+                      c.pidFile = try ConfigValue.nonEmpty(v, "pid-file")
+                  }),
+        ConfigKey("CHATROOM_LOG_FILE", flag: "--log-file", value: "FILE", help: "log file (default: standard error; var/chatroom.log with -d)",
+                  get: { $0.logFile ?? "" }, set: { c, v throws(ConfigError) in
+                      c.logFile = try ConfigValue.nonEmpty(v, "log-file")
+                  }),
+        ConfigKey("CHATROOM_LOG_LEVEL", flag: "--log-level", value: "LEVEL", help: "debug, info, warn or error",
+                  get: { $0.logLevel.label.lowercased() }, set: { c, v throws(ConfigError) in
+                      guard let level = LogLevel(name: v.trimmingSpaces) else {
+                          throw ConfigError("invalid value for log-level: '\(v)' (expected debug, info, warn or error)")
+                      }
+                      c.logLevel = level
+                  }),
+        ConfigKey("CHATROOM_STATIC_DIR", flag: "--static-dir", value: "DIR", help: "directory served at / (the web page)",
+                  get: { $0.staticDir }, set: { c, v throws(ConfigError) in
+                      c.staticDir = try ConfigValue.nonEmpty(v, "static-dir")
+                  }),
+        ConfigKey("CHATROOM_ECHO", flag: "--echo", value: "BOOL", help: "serve the /echo WebSocket endpoint (conformance tests)",
+                  get: { String($0.echo) }, set: { c, v throws(ConfigError) in
+                      c.echo = try ConfigValue.boolean(v, "echo")
+                  }),
+        ConfigKey("CHATROOM_MAX_CONNECTIONS", flag: "--max-connections", value: "N", help: "capacity of the shared connection table; more connections are refused",
+                  get: { String($0.maxConnections) }, set: { c, v throws(ConfigError) in
+                      c.maxConnections = try ConfigValue.integer(v, 16...4_000_000, "max-connections")
+                  }),
+        ConfigKey("CHATROOM_MAX_MESSAGE_SIZE", flag: "--max-message-size", value: "BYTES", help: "largest WebSocket message (close 1009 above it)",
+                  get: { String($0.maxMessageSize) }, set: { c, v throws(ConfigError) in
+                      c.maxMessageSize = try ConfigValue.size(v, 125...(1 << 30), "max-message-size")
+                  }),
+        ConfigKey("CHATROOM_MAX_OUTPUT_BUFFER", flag: "--max-output-buffer", value: "BYTES", help: "bytes queued for one slow client before it is disconnected",
+                  get: { String($0.maxOutputBuffer) }, set: { c, v throws(ConfigError) in
+                      c.maxOutputBuffer = try ConfigValue.size(v, 4096...(1 << 31), "max-output-buffer")
+                  }),
+        ConfigKey("CHATROOM_MAX_BODY_SIZE", flag: "--max-body-size", value: "BYTES", help: "largest HTTP request body (413 above it)",
+                  get: { String($0.maxBodySize) }, set: { c, v throws(ConfigError) in
+                      c.maxBodySize = try ConfigValue.size(v, 0...(1 << 30), "max-body-size")
+                  }),
+        ConfigKey("CHATROOM_MAX_REQUEST_HEAD", flag: "--max-request-head", value: "BYTES", help: "largest HTTP request head (431 above it)",
+                  get: { String($0.maxRequestHead) }, set: { c, v throws(ConfigError) in
+                      c.maxRequestHead = try ConfigValue.size(v, 1024...(1 << 20), "max-request-head")
+                  }),
+        ConfigKey("CHATROOM_REQUEST_TIMEOUT", flag: "--request-timeout", value: "SECONDS", help: "time allowed to send a whole HTTP request",
+                  get: { String($0.requestTimeout) }, set: { c, v throws(ConfigError) in
+                      c.requestTimeout = try ConfigValue.seconds(v, 1...3600, "request-timeout")
+                  }),
+        ConfigKey("CHATROOM_KEEPALIVE_TIMEOUT", flag: "--keepalive-timeout", value: "SECONDS", help: "idle keep-alive HTTP connections are closed after this",
+                  get: { String($0.keepAliveTimeout) }, set: { c, v throws(ConfigError) in
+                      c.keepAliveTimeout = try ConfigValue.seconds(v, 1...3600, "keepalive-timeout")
+                  }),
+        ConfigKey("CHATROOM_PING_INTERVAL", flag: "--ping-interval", value: "SECONDS", help: "ping idle WebSocket clients after this",
+                  get: { String($0.pingInterval) }, set: { c, v throws(ConfigError) in
+                      c.pingInterval = try ConfigValue.seconds(v, 1...3600, "ping-interval")
+                  }),
+        ConfigKey("CHATROOM_PING_TIMEOUT", flag: "--ping-timeout", value: "SECONDS", help: "close a WebSocket client silent this long after a ping",
+                  get: { String($0.pingTimeout) }, set: { c, v throws(ConfigError) in
+                      c.pingTimeout = try ConfigValue.seconds(v, 1...3600, "ping-timeout")
+                  }),
+        ConfigKey("CHATROOM_MAX_ROOMS", flag: "--max-rooms", value: "N", help: "capacity of the shared room table (room ids below it)",
+                  get: { String($0.maxRooms) }, set: { c, v throws(ConfigError) in
+                      c.maxRooms = try ConfigValue.integer(v, 4...1_000_000, "max-rooms")
+                  }),
+        ConfigKey("CHATROOM_SHUTDOWN_TIMEOUT", flag: "--timeout", value: "SECONDS", help: "how long stop waits for a graceful shutdown",
+                  get: { String($0.shutdownTimeout) }, set: { c, v throws(ConfigError) in
+                      c.shutdownTimeout = try ConfigValue.seconds(v, 1...3600, "timeout")
+                  }),
+    ]
+
+    public static func byVariable(_ name: String) -> ConfigKey? {
+        all.first { $0.variable == name }
+    }
+
+    public static func byFlag(_ flag: String) -> ConfigKey? {
+        all.first { $0.flag == flag }
+    }
+}

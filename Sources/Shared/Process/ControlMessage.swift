@@ -1,0 +1,51 @@
+/// Messages on the master <-> child control channel.
+public enum ControlMessage: Equatable, Sendable {
+    /// child -> master: set up and serving (workers: the listener is in their epoll set).
+    case ready
+    /// master -> children: a process left its slot (workers re-send jobs that task worker had).
+    case peerExited(ProcessRole)
+    /// master -> children: a process took its slot again.
+    case peerStarted(ProcessRole)
+    /// master -> children: reopen the log file (SIGHUP, logrotate).
+    case reopenLog
+
+    private enum Tag: UInt8 { case ready = 1, peerExited, peerStarted, reopenLog }
+
+    public func encoded() -> [UInt8] {
+        var w = ByteWriter(capacity: 8)
+        switch self {
+        case .ready: w.u8(Tag.ready.rawValue)
+        case .peerExited(let role): w.u8(Tag.peerExited.rawValue); Self.write(role, &w)
+        case .peerStarted(let role): w.u8(Tag.peerStarted.rawValue); Self.write(role, &w)
+        case .reopenLog: w.u8(Tag.reopenLog.rawValue)
+        }
+        return w.bytes
+    }
+
+    public init?(decoding bytes: UnsafeRawBufferPointer) {
+        var r = ByteReader(bytes)
+        guard let raw = r.u8(), let tag = Tag(rawValue: raw) else { return nil }
+        switch tag {
+        case .ready: self = .ready
+        case .peerExited: guard let role = Self.readRole(&r) else { return nil }; self = .peerExited(role)
+        case .peerStarted: guard let role = Self.readRole(&r) else { return nil }; self = .peerStarted(role)
+        case .reopenLog: self = .reopenLog
+        }
+    }
+
+    private static func write(_ role: ProcessRole, _ w: inout ByteWriter) {
+        switch role {
+        case .worker(let slot): w.u8(0); w.u32(UInt32(slot))
+        case .taskWorker(let slot): w.u8(1); w.u32(UInt32(slot))
+        }
+    }
+
+    private static func readRole(_ r: inout ByteReader) -> ProcessRole? {
+        guard let kind = r.u8(), let slot = r.u32() else { return nil }
+        switch kind {
+        case 0: return .worker(Int(slot))
+        case 1: return .taskWorker(Int(slot))
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Glibc
+import Shared
+
+/// A task worker: reads jobs from every reactor worker's link, runs everything that arrived in one
+/// loop turn as one batch, and acks each job back to the worker that sent it. On SIGTERM it stops
+/// reading, finishes the batch in hand, flushes its acks and exits; jobs still unread stay in the
+/// socketpairs (the master holds them open) for its successor.
+public final class TaskWorkerProcess: MessageChannelDelegate, EventHandler, TurnEndHandler {
+    private let context: ChildContext
+    private let slot: Int
+    private let loop: EventLoop
+    private let executor: JobExecutor
+    private var signalFD: Int32 = -1
+    private var control: MessageChannel!
+    private var links: [MessageChannel] = []
+    private var batch: [ReceivedJob] = []
+    private var batchScheduled = false
+    private var stopping = false
+
+    public static func run(_ context: ChildContext) -> Int32 {
+        guard case .taskWorker(let slot) = context.role else { return 1 }
+        Log.configure(role: "task#\(slot)")
+        do {
+            let process = try TaskWorkerProcess(context: context, slot: slot, executor: NoopExecutor())
+            return try process.serve()
+        } catch {
+            Log.error("task worker failed", ["error": error])
+            return 1
+        }
+    }
+
+    init(context: ChildContext, slot: Int, executor: JobExecutor) throws {
+        self.context = context
+        self.slot = slot
+        self.executor = executor
+        loop = try EventLoop()
+    }
+
+    private func serve() throws -> Int32 {
+        Signals.ignore(SIGPIPE)
+        Signals.ignore(SIGINT)
+        signalFD = try Signals.openSignalFD([SIGTERM, SIGHUP])
+        try loop.register(signalFD, .readable, self)
+        control = MessageChannel(fd: context.controlDescriptor, label: "control", loop: loop)
+        control.delegate = self
+        try control.start()
+        for worker in 0..<context.topology.workerCount {
+            let link = MessageChannel(fd: context.topology.taskLinks[worker][slot].task, label: "link:worker#\(worker)", loop: loop)
+            link.delegate = self
+            try link.start()
+            links.append(link)
+        }
+        control.send(ControlMessage.ready.encoded())
+        loop.run()
+        return 0
+    }
+
+    // MARK: jobs
+
+    public func channel(_ channel: MessageChannel, received message: UnsafeRawBufferPointer, fds: [Int32]) {
+        for fd in fds { FileDescriptor.close(fd) }
+        if channel === control {
+            if ControlMessage(decoding: message) == .reopenLog { Log.reopen() }
+            return
+        }
+        guard let worker = links.firstIndex(where: { $0 === channel }) else { return }
+        guard case .job(let id, let kind, let payload)? = TaskMessage(decoding: message) else {
+            Log.warn("malformed message from worker dropped", ["worker": worker, "bytes": message.count])
+            return
+        }
+        batch.append(ReceivedJob(worker: worker, id: id, kind: kind, payload: payload))
+        counters.add(.jobsReceived, 1)
+        counters.add(.taskBacklog, 1)
+        if !batchScheduled {
+            batchScheduled = true
+            loop.deferToTurnEnd(self)
+        }
+    }
+
+    public func turnEnded() {
+        batchScheduled = false
+        runBatch()
+        if stopping { finishStopping() }
+    }
+
+    private func runBatch() {
+        guard !batch.isEmpty else { return }
+        let jobs = batch
+        batch.removeAll(keepingCapacity: true)
+        let outcomes = executor.execute(jobs)
+        for (job, outcome) in zip(jobs, outcomes) {
+            outcome.payload.withUnsafeBytes { body in
+                _ = links[job.worker].send(header: TaskMessage.ackHeader(id: job.id, status: outcome.status), body: body)
+            }
+        }
+        counters.add(.jobsCompleted, Int64(jobs.count))
+        counters.add(.taskBacklog, -Int64(jobs.count))
+        counters.add(.batches, 1)
+    }
+
+    public func channelClosed(_ channel: MessageChannel) {
+        if channel === control {
+            Log.warn("master is gone; stopping")
+            beginStopping()
+        }
+    }
+
+    // MARK: stopping
+
+    public func handleEvents(_ events: IOEvents) {
+        for signal in Signals.read(signalFD) {
+            switch signal {
+            case SIGTERM: beginStopping()
+            case SIGHUP: Log.reopen()
+            default: break
+            }
+        }
+    }
+
+    private func beginStopping() {
+        guard !stopping else { return }
+        stopping = true
+        Log.info("stopping")
+        context.region.processes.setState(kind: .taskWorker, slot: slot, ProcessState.stopping.rawValue)
+        // Stop taking jobs; what is already in hand is finished at the end of this turn.
+        for link in links { link.stopReading() }
+        if !batchScheduled {
+            batchScheduled = true
+            loop.deferToTurnEnd(self)
+        }
+        let deadline = Clock.monotonicMilliseconds() + context.configuration.shutdownTimeout * 1000
+        loop.scheduleRepeating(every: 20) { [weak self] in
+            guard let self else { return }
+            if Clock.monotonicMilliseconds() > deadline {
+                Log.warn("acks still queued at shutdown deadline")
+                self.loop.stop()
+            }
+            self.finishStopping()
+        }
+    }
+
+    private func finishStopping() {
+        guard batch.isEmpty, links.allSatisfy({ !$0.hasQueuedData }) else { return }
+        loop.stop()
+    }
+
+    private var counters: SlotCounters { SlotCounters(region: context.region, kind: .taskWorker, slot: slot) }
+}

@@ -1,0 +1,264 @@
+import Glibc
+import Shared
+
+/// One client socket: reads into the worker's shared receive buffer and hands bytes to its
+/// `ConnectionHandler`; queues output and writes it once per loop turn (`writev`), waiting for
+/// EPOLLOUT only when the socket is full. Bytes a handler could not use yet (a partial frame) are
+/// the only per-connection input storage, so an idle connection costs a few hundred bytes.
+final class Connection: EventHandler, TurnEndHandler {
+    let fd: Int32
+    let id: UInt64
+    let row: ConnectionHandle
+    let peer: SocketAddress
+    unowned let worker: ReactorWorker
+    var handler: ConnectionHandler
+
+    private var input: [UInt8] = []
+    private var output = OutboundQueue()
+    private var flushScheduled = false
+    private var waitingForWritable = false
+    private var readingPaused = false
+    private var closeWhenFlushed = false
+    /// After our last response we half-close and drain the client's leftovers until this time, so
+    /// the kernel does not answer them with a reset that would destroy the response in flight.
+    private var lingerUntil: Int64?
+    private(set) var isClosed = false
+    /// Monotonic ms of the last bytes received.
+    private(set) var lastReceivedAt: Int64
+
+    init(fd: Int32, row: ConnectionHandle, peer: SocketAddress, worker: ReactorWorker, handler: ConnectionHandler) {
+        self.fd = fd
+        self.id = row.connectionId
+        self.row = row
+        self.peer = peer
+        self.worker = worker
+        self.handler = handler
+        self.lastReceivedAt = worker.loop.now
+    }
+
+    // MARK: reading
+
+    func handleEvents(_ events: IOEvents) {
+        if events.contains(.writable) { flush() }
+        if isClosed { return }
+        if events.contains(.readable) || events.contains(.hangup) || events.contains(.error) {
+            if lingerUntil != nil { drainLingering() } else if !readingPaused { readAvailable() }
+        }
+    }
+
+    private func readAvailable() {
+        let buffer = worker.receiveBuffer
+        // A few reads per wake-up at most: one busy client must not starve the others.
+        for _ in 0..<8 {
+            let n = read(fd, buffer.baseAddress, buffer.count)
+            if n > 0 {
+                lastReceivedAt = worker.loop.now
+                worker.counters.add(.bytesIn, Int64(n))
+                received(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n]))
+                if isClosed || readingPaused || lingerUntil != nil || n < buffer.count { return }
+            } else if n == 0 {
+                close(.peerClosed)
+                return
+            } else {
+                if errno == EINTR { continue }
+                if !Errno.isWouldBlock(errno) { close(.error(errno)) }
+                return
+            }
+        }
+    }
+
+    private func received(_ bytes: UnsafeMutableRawBufferPointer) {
+        if input.isEmpty {
+            let used = feed(bytes)
+            if used < bytes.count && !isClosed && lingerUntil == nil {
+                input.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[used...]))
+            }
+        } else {
+            input.append(contentsOf: UnsafeRawBufferPointer(bytes))
+            feedBuffered()
+        }
+    }
+
+    /// Offers the bytes kept from earlier reads to the handler again.
+    private func feedBuffered() {
+        guard !input.isEmpty else { return }
+        var pending = input
+        input = []
+        let used = pending.withUnsafeMutableBytes { feed($0) }
+        if used < pending.count && !isClosed && lingerUntil == nil {
+            pending.removeFirst(used)
+            input = pending
+        }
+    }
+
+    /// Lets handlers consume as long as they make progress; a handler switch (upgrade) gets the rest.
+    private func feed(_ bytes: UnsafeMutableRawBufferPointer) -> Int {
+        var offset = 0
+        while offset < bytes.count && !isClosed && !readingPaused && lingerUntil == nil {
+            let current = handler
+            let used = current.consume(UnsafeMutableRawBufferPointer(rebasing: bytes[offset...]), on: self)
+            offset += used
+            if used == 0 && current === handler { break }
+        }
+        return offset
+    }
+
+    /// Stops reading until `resumeReading` (a request is being answered asynchronously; pipelined
+    /// bytes wait in the socket instead of piling up here).
+    func pauseReading() {
+        guard !readingPaused, !isClosed else { return }
+        readingPaused = true
+        updateInterest()
+    }
+
+    func resumeReading() {
+        guard readingPaused, !isClosed else { return }
+        readingPaused = false
+        updateInterest()
+        feedBuffered()
+    }
+
+    // MARK: writing
+
+    /// Queues bytes for this client. A client whose queue exceeds the limit is too slow to keep up
+    /// and is disconnected rather than allowed to grow the worker's memory.
+    func send(_ bytes: SharedBytes) {
+        guard !isClosed else { return }
+        if output.byteCount + bytes.count > worker.maxOutputBuffer {
+            worker.counters.add(.slowClientsDropped, 1)
+            Log.warn("slow client disconnected", ["conn": id, "peer": peer, "queued": output.byteCount])
+            close(.slowClient)
+            return
+        }
+        output.append(bytes)
+        scheduleFlush()
+    }
+
+    func send(_ bytes: [UInt8]) {
+        send(SharedBytes(bytes))
+    }
+
+    /// Queues a file range; the connection owns `fileFD` from now on.
+    func sendFile(_ fileFD: Int32, offset: Int64, length: Int64) {
+        guard !isClosed else {
+            Glibc.close(fileFD)
+            return
+        }
+        output.appendFile(fileFD, offset: offset, length: length)
+        scheduleFlush()
+    }
+
+    var queuedBytes: Int { output.byteCount }
+
+    private func scheduleFlush() {
+        guard !flushScheduled, !waitingForWritable else { return }
+        flushScheduled = true
+        worker.loop.deferToTurnEnd(self)
+    }
+
+    func turnEnded() {
+        flushScheduled = false
+        flush()
+    }
+
+    private func flush() {
+        guard !isClosed else { return }
+        let before = output.bytesWritten
+        let result = output.write(to: fd)
+        worker.counters.add(.bytesOut, Int64(output.bytesWritten - before))
+        switch result {
+        case .drained:
+            if waitingForWritable {
+                waitingForWritable = false
+                updateInterest()
+            }
+            if closeWhenFlushed { beginLingeringClose() }
+        case .blocked:
+            if !waitingForWritable {
+                waitingForWritable = true
+                updateInterest()
+            }
+        case .failed(let code):
+            close(.error(code))
+        }
+    }
+
+    private func updateInterest() {
+        guard !isClosed else { return }
+        var interest: IOEvents = []
+        if !readingPaused { interest.insert(.readable) }
+        if waitingForWritable { interest.insert(.writable) }
+        worker.loop.modify(fd, interest)
+    }
+
+    // MARK: closing
+
+    enum CloseReason: CustomStringConvertible {
+        case peerClosed, done, error(Int32), slowClient, timeout, shutdown, protocolError
+
+        var description: String {
+            switch self {
+            case .peerClosed: return "peer closed"
+            case .done: return "done"
+            case .error(let code): return Errno.describe(code)
+            case .slowClient: return "slow client"
+            case .timeout: return "timeout"
+            case .shutdown: return "shutdown"
+            case .protocolError: return "protocol error"
+            }
+        }
+    }
+
+    /// Closes once everything queued has been written (the last response, a close frame).
+    func closeAfterFlush() {
+        guard !isClosed, !closeWhenFlushed else { return }
+        closeWhenFlushed = true
+        if !readingPaused {
+            readingPaused = true
+            updateInterest()
+        }
+        if output.isEmpty && !flushScheduled { beginLingeringClose() }
+    }
+
+    private func beginLingeringClose() {
+        guard lingerUntil == nil, !isClosed else { return }
+        shutdown(fd, Int32(SHUT_WR))
+        lingerUntil = worker.loop.now + 2000
+        readingPaused = false
+        input = []
+        updateInterest()
+        drainLingering()
+    }
+
+    private func drainLingering() {
+        let buffer = worker.receiveBuffer
+        while true {
+            let n = read(fd, buffer.baseAddress, buffer.count)
+            if n > 0 { continue }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && Errno.isWouldBlock(errno) { return }
+            close(.done)
+            return
+        }
+    }
+
+    func close(_ reason: CloseReason) {
+        guard !isClosed else { return }
+        isClosed = true
+        worker.loop.unregister(fd)
+        Glibc.close(fd)
+        output.discard()
+        input = []
+        handler.connectionClosed(self)
+        worker.connectionClosed(self, reason: reason)
+    }
+
+    /// The once-a-second sweep.
+    func tick(now: Int64) {
+        if let lingerUntil {
+            if now >= lingerUntil { close(.done) }
+            return
+        }
+        handler.tick(self, now: now)
+    }
+}

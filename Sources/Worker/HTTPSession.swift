@@ -1,0 +1,214 @@
+import Shared
+
+/// HTTP/1.1 on a connection: reads a request head and body (Content-Length or chunked, within the
+/// configured limits), hands the complete request to the router, writes the answer, and keeps the
+/// connection for the next request or closes it. Requests are answered in order: while one is
+/// being answered (perhaps by a task worker), pipelined bytes wait.
+final class HTTPSession: ConnectionHandler {
+    private enum State {
+        case head
+        case fixedBody(remaining: Int)
+        case chunkedBody(HTTPChunkedDecoder)
+        case answering
+        case upgraded
+    }
+
+    private unowned let worker: ReactorWorker
+    private(set) unowned var connection: Connection!
+    private var state = State.head
+    private var parser = HTTPRequestHeadParser()
+    private var limits: HTTPLimits
+    private var currentHead: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var serial: UInt64 = 0
+    /// When the first byte of the current request arrived (request timeout).
+    private var requestStartedAt: Int64?
+    /// When the connection last became idle between requests (keep-alive timeout).
+    private var idleSince: Int64
+    private var closeAfterResponse = false
+
+    init(worker: ReactorWorker) {
+        self.worker = worker
+        let configuration = worker.configuration
+        limits = HTTPLimits(maxRequestLine: configuration.maxRequestLine, maxHead: configuration.maxRequestHead,
+                            maxBody: configuration.maxBodySize)
+        idleSince = worker.loop.now
+    }
+
+    func consume(_ bytes: UnsafeMutableRawBufferPointer, on connection: Connection) -> Int {
+        self.connection = connection
+        switch state {
+        case .answering, .upgraded:
+            return 0
+        case .head:
+            if requestStartedAt == nil { requestStartedAt = worker.loop.now }
+            switch parser.parse(UnsafeRawBufferPointer(bytes), limits: limits) {
+            case .needMore:
+                return 0
+            case .failure(let error):
+                worker.counters.add(.protocolErrors, 1)
+                Log.debug("bad request", ["peer": connection.peer, "status": error.status.code, "reason": error.reason])
+                fail(error.status, error.reason)
+                return bytes.count
+            case .complete(let head, let headLength):
+                parser.reset()
+                startRequest(head)
+                return headLength
+            }
+        case .fixedBody(let remaining):
+            let take = min(remaining, bytes.count)
+            body.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[0..<take]))
+            if remaining - take == 0 {
+                dispatch()
+            } else {
+                state = .fixedBody(remaining: remaining - take)
+            }
+            return take
+        case .chunkedBody(var decoder):
+            let step = decoder.decode(UnsafeRawBufferPointer(bytes), into: &body)
+            switch step {
+            case .needMore(let consumed):
+                state = .chunkedBody(decoder)
+                return consumed
+            case .complete(let consumed):
+                dispatch()
+                return consumed
+            case .failure(let error):
+                fail(error.status, error.reason)
+                return bytes.count
+            }
+        }
+    }
+
+    private func startRequest(_ head: HTTPRequestHead) {
+        worker.counters.add(.httpRequests, 1)
+        currentHead = head
+        body = []
+        if head.isChunked {
+            state = .chunkedBody(HTTPChunkedDecoder(maxBody: limits.maxBody))
+        } else if let length = head.contentLength, length > 0 {
+            body.reserveCapacity(length)
+            state = .fixedBody(remaining: length)
+        } else {
+            dispatch()
+            return
+        }
+        if head.expectsContinue {
+            connection.send(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+        }
+    }
+
+    private func dispatch() {
+        guard let head = currentHead else { return }
+        state = .answering
+        serial += 1
+        let exchange = HTTPExchange(head: head, body: body, session: self, serial: serial)
+        body = []
+        worker.router.route(exchange)
+        if case .answering = state { connection.pauseReading() }
+    }
+
+    // MARK: answering
+
+    private func keepAlive(for head: HTTPRequestHead?, close: Bool) -> Bool {
+        guard let head else { return false }
+        return head.keepAlive && !close && !closeAfterResponse && !worker.stopping
+    }
+
+    func finish(serial: UInt64, status: HTTPStatus, contentType: String?, body: [UInt8], headers: HTTPHeaders,
+                close: Bool, headOnly: Bool) {
+        guard serial == self.serial, case .answering = state, !connection.isClosed else { return }
+        let keep = keepAlive(for: currentHead, close: close)
+        var extra = worker.standardHeaders
+        for field in headers.fields { extra.add(name: field.name, value: field.value) }
+        connection.send(HTTPResponse.simple(status: status, contentType: contentType, body: body, keepAlive: keep,
+                                            extraHeaders: extra, headOnly: headOnly))
+        completed(keepAlive: keep)
+    }
+
+    func finishWithFile(serial: UInt64, head responseHead: HTTPResponseHead, fd: Int32, length: Int64, headOnly: Bool) {
+        guard serial == self.serial, case .answering = state, !connection.isClosed else {
+            FileDescriptor.close(fd)
+            return
+        }
+        let keep = keepAlive(for: currentHead, close: false)
+        var response = responseHead
+        for field in worker.standardHeaders.fields { response.headers.add(name: field.name, value: field.value) }
+        response.headers.replaceOrAdd(name: "Content-Length", value: String(length))
+        response.headers.replaceOrAdd(name: "Connection", value: keep ? "keep-alive" : "close")
+        connection.send(response.encoded())
+        if headOnly {
+            FileDescriptor.close(fd)
+        } else {
+            connection.sendFile(fd, offset: 0, length: length)
+        }
+        completed(keepAlive: keep)
+    }
+
+    private func completed(keepAlive: Bool) {
+        currentHead = nil
+        requestStartedAt = nil
+        idleSince = worker.loop.now
+        if keepAlive {
+            state = .head
+            connection.resumeReading()
+        } else {
+            connection.closeAfterFlush()
+        }
+    }
+
+    func upgrade(serial: UInt64, response: [UInt8], endpoint: WebSocketEndpoint, state connectionState: ConnectionState) {
+        guard serial == self.serial, case .answering = state, !connection.isClosed else { return }
+        state = .upgraded
+        connection.send(response)
+        let session = WebSocketSession(worker: worker, connection: connection, endpoint: endpoint)
+        connection.handler = session
+        worker.context.region.connections.setState(connection.row, connectionState.rawValue)
+        worker.counters.add(.webSocketConnections, 1)
+        session.open()
+        connection.resumeReading()
+    }
+
+    /// A request that cannot be parsed: answer why, then close (the stream cannot be trusted).
+    private func fail(_ status: HTTPStatus, _ reason: String) {
+        var json: [UInt8] = Array("{\"error\":".utf8)
+        JSONWriter.appendString(reason, into: &json)
+        json.append(UInt8(ascii: "}"))
+        var extra = worker.standardHeaders
+        if status == .uriTooLong || status == .requestHeaderFieldsTooLarge || status == .payloadTooLarge {
+            extra.add(name: "X-Error", value: status.reasonPhrase)
+        }
+        connection.send(HTTPResponse.simple(status: status, contentType: "application/json; charset=utf-8",
+                                            body: json, keepAlive: false, extraHeaders: extra))
+        state = .answering
+        serial += 1
+        connection.closeAfterFlush()
+    }
+
+    // MARK: lifecycle
+
+    func tick(_ connection: Connection, now: Int64) {
+        self.connection = connection
+        switch state {
+        case .head where requestStartedAt == nil:
+            if now - idleSince >= worker.configuration.keepAliveTimeout * 1000 { connection.close(.timeout) }
+        case .head, .fixedBody, .chunkedBody:
+            if let started = requestStartedAt, now - started >= worker.configuration.requestTimeout * 1000 {
+                fail(.requestTimeout, "request not received within \(worker.configuration.requestTimeout) s")
+            }
+        case .answering, .upgraded:
+            break
+        }
+    }
+
+    func shutdown(_ connection: Connection) {
+        self.connection = connection
+        if case .head = state, requestStartedAt == nil {
+            connection.close(.shutdown)
+        } else {
+            closeAfterResponse = true
+        }
+    }
+
+    func connectionClosed(_ connection: Connection) {}
+}

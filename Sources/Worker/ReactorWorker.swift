@@ -1,0 +1,195 @@
+import Glibc
+import Shared
+
+/// A reactor worker process: one epoll loop serving HTTP, WebSocket and the chat protocol for the
+/// connections it accepted, linked to the other workers (broadcast) and to the task workers (jobs).
+public final class ReactorWorker: EventHandler, MessageChannelDelegate {
+    let context: ChildContext
+    let slot: Int
+    let configuration: Configuration
+    let loop: EventLoop
+    let counters: SlotCounters
+    let connections = ConnectionRegistry()
+    /// One receive buffer for every connection of this process: reads land here and only bytes a
+    /// handler cannot use yet are copied to the connection.
+    let receiveBuffer: UnsafeMutableRawBufferPointer
+    let maxOutputBuffer: Int
+
+    private(set) var peers: PeerLinks!
+    private(set) var tasks: TaskQueue!
+    private(set) var router: Router!
+    private(set) var broadcastHub: BroadcastHub!
+    private var listener: Listener!
+    private var control: MessageChannel!
+    private var signalFD: Int32 = -1
+    private(set) var stopping = false
+    private var stopDeadline: Int64 = 0
+    /// `Date` and `Server` for every response; the date is refreshed once a second by the sweep.
+    private(set) var standardHeaders = HTTPHeaders()
+
+    public static func run(_ context: ChildContext) -> Int32 {
+        guard case .worker(let slot) = context.role else { return 1 }
+        Log.configure(role: "worker#\(slot)")
+        do {
+            let worker = try ReactorWorker(context: context, slot: slot)
+            return try worker.serve()
+        } catch {
+            Log.error("worker failed", ["error": error])
+            return 1
+        }
+    }
+
+    init(context: ChildContext, slot: Int) throws {
+        self.context = context
+        self.slot = slot
+        configuration = context.configuration
+        loop = try EventLoop()
+        counters = SlotCounters(region: context.region, kind: .worker, slot: slot)
+        receiveBuffer = .allocate(byteCount: 256 * 1024, alignment: 16)
+        // A single message must always fit, whatever the configured cap.
+        maxOutputBuffer = max(configuration.maxOutputBuffer, configuration.maxMessageSize + 64 * 1024)
+    }
+
+    private func serve() throws -> Int32 {
+        Signals.ignore(SIGPIPE)
+        Signals.ignore(SIGINT)
+        signalFD = try Signals.openSignalFD([SIGTERM, SIGHUP])
+        try loop.register(signalFD, .readable, self)
+
+        control = MessageChannel(fd: context.controlDescriptor, label: "control", loop: loop)
+        control.delegate = self
+        try control.start()
+        peers = try PeerLinks(worker: self)
+        tasks = try TaskQueue(worker: self)
+        broadcastHub = BroadcastHub(worker: self)
+        router = try Router(worker: self)
+
+        refreshStandardHeaders()
+        listener = Listener(fd: context.topology.listener, worker: self)
+        try listener.start()
+        loop.scheduleRepeating(every: 1000) { [weak self] in self?.sweep() }
+        control.send(ControlMessage.ready.encoded())
+        Log.debug("worker ready")
+        loop.run()
+        return 0
+    }
+
+    // MARK: connections
+
+    func accepted(_ fd: Int32, peer: SocketAddress) {
+        guard !stopping else {
+            Glibc.close(fd)
+            return
+        }
+        guard let row = context.region.connections.insert(worker: slot, fd: fd, state: ConnectionState.http.rawValue,
+                                                          nowMs: UInt64(Clock.wallMilliseconds())) else {
+            counters.add(.connectionsRefused, 1)
+            Log.warn("connection refused: connection table full", ["peer": peer, "capacity": configuration.maxConnections])
+            let body = Array("{\"error\":\"server full: too many connections\"}".utf8)
+            let response = HTTPResponse.simple(status: .serviceUnavailable, contentType: "application/json",
+                                               body: body, keepAlive: false, extraHeaders: ["Retry-After": "5"])
+            _ = response.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+            Glibc.close(fd)
+            return
+        }
+        Socket.setNoDelay(fd)
+        let connection = Connection(fd: fd, row: row, peer: peer, worker: self, handler: HTTPSession(worker: self))
+        do {
+            try loop.register(fd, .readable, connection)
+        } catch {
+            Log.warn("cannot watch connection", ["error": error])
+            context.region.connections.remove(row)
+            Glibc.close(fd)
+            return
+        }
+        connections.add(connection)
+        counters.add(.connections, 1)
+        counters.add(.connectionsAccepted, 1)
+    }
+
+    func connectionClosed(_ connection: Connection, reason: Connection.CloseReason) {
+        connections.remove(connection)
+        context.region.connections.remove(connection.row)
+        counters.add(.connections, -1)
+        Log.debug("connection closed", ["conn": connection.id, "reason": reason])
+    }
+
+    private func refreshStandardHeaders() {
+        var headers = HTTPHeaders()
+        headers.add(name: "Date", value: TimeFormat.imfFixdate(epochSeconds: Clock.wallMilliseconds() / 1000))
+        headers.add(name: "Server", value: "chatroom")
+        standardHeaders = headers
+    }
+
+    private func sweep() {
+        refreshStandardHeaders()
+        let now = loop.now
+        connections.forEach { $0.tick(now: now) }
+        if stopping { checkStopped() }
+    }
+
+    // MARK: control, signals
+
+    public func handleEvents(_ events: IOEvents) {
+        for signal in Signals.read(signalFD) {
+            switch signal {
+            case SIGTERM: beginStopping()
+            case SIGHUP: Log.reopen()
+            default: break
+            }
+        }
+    }
+
+    public func channel(_ channel: MessageChannel, received message: UnsafeRawBufferPointer, fds: [Int32]) {
+        for fd in fds { FileDescriptor.close(fd) }
+        guard let decoded = ControlMessage(decoding: message) else { return }
+        switch decoded {
+        case .reopenLog: Log.reopen()
+        case .peerExited(let role):
+            if case .worker(let other) = role { peers.setPeer(other, alive: false) }
+            if case .taskWorker(let t) = role { tasks.taskWorkerExited(t) }
+        case .peerStarted(let role):
+            if case .worker(let other) = role { peers.setPeer(other, alive: true) }
+            if case .taskWorker(let t) = role { tasks.taskWorkerStarted(t) }
+        case .ready: break
+        }
+    }
+
+    public func channelClosed(_ channel: MessageChannel) {
+        Log.warn("master is gone; stopping")
+        beginStopping()
+    }
+
+    // MARK: stopping
+
+    /// Graceful stop: no new connections; WebSockets closed with 1001; HTTP connections closed after
+    /// their current response; unacked jobs given time to be acked; then exit.
+    private func beginStopping() {
+        guard !stopping else { return }
+        stopping = true
+        stopDeadline = Clock.monotonicMilliseconds() + max(1000, configuration.shutdownTimeout * 1000 - 1000)
+        Log.info("stopping", ["connections": connections.count, "pending_jobs": tasks.pendingCount])
+        context.region.processes.setState(kind: .worker, slot: slot, ProcessState.stopping.rawValue)
+        listener.stop()
+        connections.forEach { $0.handler.shutdown($0) }
+        loop.scheduleRepeating(every: 20) { [weak self] in self?.checkStopped() }
+    }
+
+    private func checkStopped() {
+        let idle = connections.count == 0 && tasks.pendingCount == 0 && !peers.hasQueuedData
+        if idle || Clock.monotonicMilliseconds() >= stopDeadline {
+            if !idle {
+                Log.warn("stopping with work left", ["connections": connections.count, "pending_jobs": tasks.pendingCount])
+                connections.forEach { $0.close(.shutdown) }
+            }
+            loop.stop()
+        }
+    }
+}
+
+/// What a connection is, as recorded in the shared connection table for `status` and metrics.
+enum ConnectionState: UInt16 {
+    case http = 1
+    case webSocket = 2
+    case socketIO = 3
+}

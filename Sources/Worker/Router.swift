@@ -1,0 +1,31 @@
+import Shared
+
+/// Where each request goes: health, the WebSocket endpoints, then static files.
+final class Router {
+    private unowned let worker: ReactorWorker
+    private let staticFiles: StaticFileServer
+    private let echo: EchoEndpoint?
+
+    init(worker: ReactorWorker) throws {
+        self.worker = worker
+        staticFiles = StaticFileServer(directory: worker.configuration.staticDir)
+        echo = worker.configuration.echo ? EchoEndpoint() : nil
+    }
+
+    func route(_ exchange: HTTPExchange) {
+        let path = exchange.head.path
+        switch path {
+        case "/health":
+            var json: [UInt8] = Array("{\"status\":\"ok\",\"worker\":\(worker.slot)}".utf8)
+            if worker.stopping { json = Array("{\"status\":\"stopping\",\"worker\":\(worker.slot)}".utf8) }
+            exchange.respondJSON(.ok, json)
+        case "/ws", "/ws/":
+            exchange.upgradeToWebSocket(worker.broadcastHub)
+        case "/echo", "/echo/":
+            guard let echo else { return staticFiles.serve(exchange) }
+            exchange.upgradeToWebSocket(echo)
+        default:
+            staticFiles.serve(exchange)
+        }
+    }
+}
