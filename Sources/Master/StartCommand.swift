@@ -7,13 +7,14 @@ enum StartCommand {
     static func run(_ configuration: Configuration) -> Int32 {
         Log.configure(role: "master", level: configuration.logLevel)
         let pidFile = PidFile(path: configuration.pidFile)
+        var stalePid: Int32?
         do {
             switch try pidFile.acquire() {
             case .heldBy(let pid):
                 Commands.complain("already running (pid \(pid.map(String.init) ?? "?"), pid file \(configuration.pidFile))")
                 return 1
             case .acquired(let stale):
-                if let stale { Log.info("stale pid file replaced", ["path": configuration.pidFile, "old_pid": stale]) }
+                stalePid = stale
             }
         } catch {
             Commands.complain("\(error)")
@@ -48,6 +49,8 @@ enum StartCommand {
             readiness = Daemon.detach(logFile: logFile)
         }
         Log.configure(role: "master")
+        // Logged only now so that it lands in the log file of a daemon, not on the launcher's terminal.
+        if let stalePid { Log.info("stale pid file replaced", ["path": configuration.pidFile, "old_pid": stalePid]) }
         let regionName = SharedRegion.name(forPidFile: configuration.pidFile)
         do {
             try pidFile.write(pid: getpid())

@@ -42,11 +42,11 @@ final class HTTPExchange {
 
     /// `{"error": reason}` with the given status: the answer to bad input on routes that are not
     /// the tutorial's (those answer HTTP 200 with an `errno`).
-    func respondError(_ status: HTTPStatus, _ reason: String, close: Bool = false) {
+    func respondError(_ status: HTTPStatus, _ reason: String, headers: HTTPHeaders = HTTPHeaders(), close: Bool = false) {
         var json: [UInt8] = Array("{\"error\":".utf8)
         JSONWriter.appendString(reason, into: &json)
         json.append(UInt8(ascii: "}"))
-        respond(status, contentType: "application/json; charset=utf-8", body: json, close: close)
+        respond(status, contentType: "application/json; charset=utf-8", body: json, headers: headers, close: close)
     }
 
     /// Answers with a head built by the caller followed by `length` bytes of the open file `fd`

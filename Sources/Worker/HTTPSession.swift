@@ -26,6 +26,8 @@ final class HTTPSession: ConnectionHandler {
     /// When the connection last became idle between requests (keep-alive timeout).
     private var idleSince: Int64
     private var closeAfterResponse = false
+    /// When the worker began stopping, for a connection still waiting for its first request.
+    private var shutdownAt: Int64?
 
     init(worker: ReactorWorker) {
         self.worker = worker
@@ -191,6 +193,7 @@ final class HTTPSession: ConnectionHandler {
         self.connection = connection
         switch state {
         case .head where requestStartedAt == nil:
+            if let shutdownAt, now - shutdownAt >= HTTPSession.firstRequestGrace { return connection.closeAfterFlush() }
             if now - idleSince >= worker.configuration.keepAliveTimeout * 1000 { connection.close(.timeout) }
         case .head, .fixedBody, .chunkedBody:
             if let started = requestStartedAt, now - started >= worker.configuration.requestTimeout * 1000 {
@@ -201,12 +204,20 @@ final class HTTPSession: ConnectionHandler {
         }
     }
 
+    /// A connection accepted just before the stop has a request on its way: closing it now would
+    /// reset the client. It gets a moment to send it and is answered with `Connection: close`. An
+    /// idle keep-alive connection is closed at once (clients retry on a reused connection).
+    static let firstRequestGrace: Int64 = 1000
+
     func shutdown(_ connection: Connection) {
         self.connection = connection
+        closeAfterResponse = true
         if case .head = state, requestStartedAt == nil {
-            connection.close(.shutdown)
-        } else {
-            closeAfterResponse = true
+            if serial > 0 {
+                connection.closeAfterFlush()
+            } else {
+                shutdownAt = worker.loop.now
+            }
         }
     }
 

@@ -2,7 +2,11 @@ import Glibc
 import Shared
 
 /// Accepts from the listening socket every worker shares. Registered with EPOLLEXCLUSIVE, so the
-/// kernel wakes one waiting worker per new connection and accepts spread over the workers.
+/// kernel wakes one waiting worker per new connection. The kernel wakes the first exclusive waiter
+/// in the socket's queue, so an idle server would hand every connection to the same worker; after
+/// each batch of accepts the worker re-registers, which moves it to the back of that queue and
+/// turns the wake-ups into a round robin. (One shared socket rather than SO_REUSEPORT sockets:
+/// connections queued on a worker's own socket would be lost when it is replaced.)
 final class Listener: EventHandler {
     private let fd: Int32
     private unowned let worker: ReactorWorker
@@ -27,8 +31,11 @@ final class Listener: EventHandler {
     }
 
     func handleEvents(_ events: IOEvents) {
-        // Bounded so a connection storm cannot starve the connections already open.
-        for _ in 0..<128 {
+        var acceptedAny = false
+        defer { if acceptedAny { rotate() } }
+        // Bounded so a connection storm cannot starve the connections already open, and so the
+        // other workers get their share of a burst.
+        for _ in 0..<32 {
             guard active else { return }
             let accepted: (fd: Int32, peer: SocketAddress)?
             do {
@@ -42,7 +49,19 @@ final class Listener: EventHandler {
                 return
             }
             guard let (client, peer) = accepted else { return }
+            acceptedAny = true
             worker.accepted(client, peer: peer)
+        }
+    }
+
+    private func rotate() {
+        guard active, worker.loop.isRegistered(fd) else { return }
+        worker.loop.unregister(fd)
+        do {
+            try worker.loop.register(fd, [.readable, .exclusive], self)
+        } catch {
+            Log.error("cannot watch the listening socket again", ["error": error])
+            pauseAccepting()
         }
     }
 

@@ -16,6 +16,9 @@ final class Router {
         let path = exchange.head.path
         switch path {
         case "/health":
+            guard exchange.head.method == .get || exchange.head.method == .head else {
+                return exchange.respondError(.methodNotAllowed, "use GET for /health", headers: ["Allow": "GET, HEAD"])
+            }
             var json: [UInt8] = Array("{\"status\":\"ok\",\"worker\":\(worker.slot)}".utf8)
             if worker.stopping { json = Array("{\"status\":\"stopping\",\"worker\":\(worker.slot)}".utf8) }
             exchange.respondJSON(.ok, json)

@@ -15,11 +15,8 @@ final class StaticFileServer {
 
     func serve(_ exchange: HTTPExchange) {
         guard exchange.head.method == .get || exchange.head.method == .head else {
-            var headers = HTTPHeaders()
-            headers.add(name: "Allow", value: "GET, HEAD")
-            exchange.respondError(.methodNotAllowed, "method \(exchange.head.method) not allowed here")
-            _ = headers
-            return
+            return exchange.respondError(.methodNotAllowed, "method \(exchange.head.method) not allowed here",
+                                         headers: ["Allow": "GET, HEAD"])
         }
         guard let root else {
             exchange.respondError(.notFound, "not found")

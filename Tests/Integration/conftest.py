@@ -161,10 +161,11 @@ def read_until_close(sock, timeout=5.0):
     return b"".join(chunks)
 
 
-def read_response(sock, timeout=5.0):
-    """Reads one HTTP/1.1 response with Content-Length from a keep-alive socket."""
+def read_response(sock, timeout=5.0, pending=b""):
+    """Reads one HTTP/1.1 response with Content-Length from a keep-alive socket; `pending` is what
+    an earlier call returned as read past its response. Returns (status, headers, body, rest)."""
     sock.settimeout(timeout)
-    data = b""
+    data = pending
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)
         if not chunk:
