@@ -37,13 +37,7 @@ public final class TaskWorkerProcess: MessageChannelDelegate, EventHandler, Turn
     }
 
     private func serve() throws -> Int32 {
-        Signals.ignore(SIGPIPE)
-        Signals.ignore(SIGINT)
-        signalFD = try Signals.openSignalFD([SIGTERM, SIGHUP])
-        try loop.register(signalFD, .readable, self)
-        control = MessageChannel(fd: context.controlDescriptor, label: "control", loop: loop)
-        control.delegate = self
-        try control.start()
+        (signalFD, control) = try context.openChildChannels(loop: loop, signalHandler: self, delegate: self)
         for worker in 0..<context.topology.workerCount {
             let link = MessageChannel(fd: context.topology.taskLinks[worker][slot].task, label: "link:worker#\(worker)", loop: loop)
             link.delegate = self

@@ -51,14 +51,7 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
     }
 
     private func serve() throws -> Int32 {
-        Signals.ignore(SIGPIPE)
-        Signals.ignore(SIGINT)
-        signalFD = try Signals.openSignalFD([SIGTERM, SIGHUP])
-        try loop.register(signalFD, .readable, self)
-
-        control = MessageChannel(fd: context.controlDescriptor, label: "control", loop: loop)
-        control.delegate = self
-        try control.start()
+        (signalFD, control) = try context.openChildChannels(loop: loop, signalHandler: self, delegate: self)
         peers = try PeerLinks(worker: self)
         tasks = try TaskQueue(worker: self)
         broadcastHub = BroadcastHub(worker: self)

@@ -1,3 +1,5 @@
+import Glibc
+
 /// What a forked child needs from the master: its role, the settings, its descriptors and the
 /// shared memory.
 public struct ChildContext {
@@ -19,5 +21,22 @@ public struct ChildContext {
         case .worker(let slot): return topology.workerControl[slot].child
         case .taskWorker(let slot): return topology.taskControl[slot].child
         }
+    }
+}
+
+extension ChildContext {
+    /// The set-up every child does first on its own loop: SIGPIPE and SIGINT ignored (a Ctrl-C on
+    /// the terminal is the master's to handle), SIGTERM and SIGHUP read from a signalfd watched by
+    /// `signalHandler`, and the control channel to the master opened for `delegate`.
+    public func openChildChannels(loop: EventLoop, signalHandler: EventHandler,
+                                  delegate: MessageChannelDelegate) throws -> (signalFD: Int32, control: MessageChannel) {
+        Signals.ignore(SIGPIPE)
+        Signals.ignore(SIGINT)
+        let signalFD = try Signals.openSignalFD([SIGTERM, SIGHUP])
+        try loop.register(signalFD, .readable, signalHandler)
+        let control = MessageChannel(fd: controlDescriptor, label: "control", loop: loop)
+        control.delegate = delegate
+        try control.start()
+        return (signalFD, control)
     }
 }
