@@ -68,7 +68,7 @@ import Testing
         let flags = Set(ConfigKeys.all.map(\.flag))
         #expect(flags.count == ConfigKeys.all.count)
         for key in ConfigKeys.all {
-            #expect(key.variable.hasPrefix("CHATROOM_"))
+            #expect(key.variable.hasPrefix("CHATROOM_") || key.variable == "DATABASE_URL")
             #expect(!key.help.isEmpty)
         }
     }

@@ -90,6 +90,46 @@ public enum ConfigKeys {
                   get: { String($0.shutdownTimeout) }, set: { c, v throws(ConfigError) in
                       c.shutdownTimeout = try ConfigValue.seconds(v, 1...3600, "timeout")
                   }),
+        ConfigKey("DATABASE_URL", flag: "--database-url", value: "URL", help: "PostgreSQL (libpq connection string or URI); scripts/run makes a private cluster when unset",
+                  get: { $0.databaseURL ?? "" }, set: { c, v throws(ConfigError) in
+                      c.databaseURL = try ConfigValue.nonEmpty(v, "database-url")
+                  }),
+        ConfigKey("CHATROOM_ROOMS", flag: "--rooms", value: "LIST", help: "comma-separated room names, ids 1, 2, ... in this order",
+                  get: { $0.rooms.joined(separator: ",") }, set: { c, v throws(ConfigError) in
+                      let names = v.split(separator: ",").map { String($0).trimmingSpaces }
+                      guard !names.isEmpty, names.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 64 }), Set(names).count == names.count else {
+                          throw ConfigError("invalid value for rooms: '\(v)' (expected distinct names of 1 to 64 bytes, comma-separated)")
+                      }
+                      c.rooms = names
+                  }),
+        ConfigKey("CHATROOM_STORAGE_DIR", flag: "--storage-dir", value: "DIR", help: "where uploaded images and avatars are stored (served under /storage/)",
+                  get: { $0.storageDir }, set: { c, v throws(ConfigError) in
+                      c.storageDir = try ConfigValue.nonEmpty(v, "storage-dir")
+                  }),
+        ConfigKey("CHATROOM_MAX_TEXT_LENGTH", flag: "--max-text-length", value: "N", help: "longest chat message text in characters",
+                  get: { String($0.maxTextLength) }, set: { c, v throws(ConfigError) in
+                      c.maxTextLength = try ConfigValue.integer(v, 1...1_000_000, "max-text-length")
+                  }),
+        ConfigKey("CHATROOM_MAX_IMAGE_SIZE", flag: "--max-image-size", value: "BYTES", help: "largest image upload or image message",
+                  get: { String($0.maxImageSize) }, set: { c, v throws(ConfigError) in
+                      c.maxImageSize = try ConfigValue.size(v, 1024...(1 << 30), "max-image-size")
+                  }),
+        ConfigKey("CHATROOM_MESSAGE_RATE", flag: "--message-rate", value: "N", help: "chat messages per second one connection may send (bursts of twice that)",
+                  get: { String($0.messageRate) }, set: { c, v throws(ConfigError) in
+                      c.messageRate = try ConfigValue.integer(v, 1...1_000_000, "message-rate")
+                  }),
+        ConfigKey("CHATROOM_JOB_QUEUE_LIMIT", flag: "--job-queue-limit", value: "N", help: "jobs a worker holds for the task workers (database down) before refusing messages",
+                  get: { String($0.jobQueueLimit) }, set: { c, v throws(ConfigError) in
+                      c.jobQueueLimit = try ConfigValue.integer(v, 10...10_000_000, "job-queue-limit")
+                  }),
+        ConfigKey("CHATROOM_BCRYPT_COST", flag: "--bcrypt-cost", value: "N", help: "bcrypt cost of new password hashes",
+                  get: { String($0.bcryptCost) }, set: { c, v throws(ConfigError) in
+                      c.bcryptCost = try ConfigValue.integer(v, 4...16, "bcrypt-cost")
+                  }),
+        ConfigKey("CHATROOM_ROBOT_URL", flag: "--robot-url", value: "URL", help: "upstream robot API for /api/robot (default: a built-in reply)",
+                  get: { $0.robotURL ?? "" }, set: { c, v throws(ConfigError) in
+                      c.robotURL = try ConfigValue.nonEmpty(v, "robot-url")
+                  }),
     ]
 
     public static func byVariable(_ name: String) -> ConfigKey? {

@@ -39,6 +39,26 @@ public struct Configuration: Sendable {
     public var maxOutputBuffer = 16 * 1024 * 1024
     public var maxRooms = 1024
 
+    // Chat room
+    /// libpq connection string or URI; nil means the private cluster that `scripts/run` creates.
+    public var databaseURL: String?
+    /// Room names, seeded in this order as ids 1, 2, ... (the tutorial's client knows room1, room2).
+    public var rooms = ["room1", "room2"]
+    /// Uploaded images and avatars, served under `/storage/`.
+    public var storageDir = "var/storage"
+    /// Longest chat text in characters (the tutorial's client sends up to ~800 after escaping).
+    public var maxTextLength = 1000
+    /// Largest image (uploads and data URLs), decoded bytes.
+    public var maxImageSize = 5 * 1024 * 1024
+    /// Chat messages one connection may send per second (a burst of twice this is allowed).
+    public var messageRate = 20
+    /// Jobs a worker keeps waiting for task workers (PostgreSQL down) before senders get errors.
+    public var jobQueueLimit = 100_000
+    /// bcrypt cost for new password hashes.
+    public var bcryptCost = 10
+    /// Upstream robot API (`GET /api/robot`); nil gives the built-in reply.
+    public var robotURL: String?
+
     // Lifecycle
     /// Seconds `stop` waits, and the master waits for children to finish, before giving up.
     public var shutdownTimeout: Int64 = 10
@@ -55,6 +75,7 @@ public struct Configuration: Sendable {
         pidFile = Configuration.absolute(pidFile, directory)
         if let logFile { self.logFile = Configuration.absolute(logFile, directory) }
         staticDir = Configuration.absolute(staticDir, directory)
+        storageDir = Configuration.absolute(storageDir, directory)
     }
 
     public static func absolute(_ path: String, _ directory: String) -> String {

@@ -4,6 +4,9 @@ public enum JobKind: UInt8, Sendable {
     case noop = 0
     /// A chat message to store (`MessageReceived` in the tutorial).
     case messageReceived = 1
+    /// A request/answer job: a JSON object with an "op" (register, login, history, ...); the ack
+    /// carries the JSON answer. See `Sources/TaskWorker/Storage/JOBS.md`.
+    case api = 2
 }
 
 /// How a task worker answers a job.
@@ -11,6 +14,9 @@ public enum JobStatus: UInt8, Sendable {
     case done = 0
     /// The job was understood and refused for good (bad input); do not retry.
     case rejected = 1
+    /// The database is unreachable; the task worker keeps the job and retries it (never sent on
+    /// the wire as an ack: an unacked job stays pending at its worker).
+    case unavailable = 2
 }
 
 /// Messages on a worker <-> task worker link: jobs one way, acks the other. Each travels as one
