@@ -2,7 +2,7 @@ import Shared
 
 /// The verbs of `chatroom`, LaravelS style.
 enum Verb: String, CaseIterable {
-    case start, stop, restart, reload, status, help, version
+    case start, stop, restart, reload, status, migrate, help, version
 
     var summary: String {
         switch self {
@@ -11,6 +11,7 @@ enum Verb: String, CaseIterable {
         case .restart: return "stop, then start with the given options"
         case .reload: return "replace the workers one by one; the listening socket stays open"
         case .status: return "show processes, connections and queues of a running server"
+        case .migrate: return "apply pending database migrations (start does this too)"
         case .help: return "show help for a command"
         case .version: return "print the version"
         }
@@ -23,6 +24,7 @@ enum Verb: String, CaseIterable {
         case .stop: return ["--pid-file", "--timeout", "--host", "--port"]
         case .reload: return ["--pid-file", "--timeout"]
         case .status: return ["--pid-file"]
+        case .migrate: return ["--database-url", "--log-level"]
         case .help, .version: return []
         }
     }

@@ -35,6 +35,9 @@ enum Commands {
             return stopped == 0 ? StartCommand.run(configuration) : stopped
         case .reload: return ReloadCommand.run(configuration, kind: options.taskWorkersOnly ? .taskWorker : .worker)
         case .status: return StatusCommand.run(configuration, json: options.json)
+        case .migrate:
+            Log.configure(role: "migrate", level: configuration.logLevel)
+            return DatabaseBootstrap.migrate(configuration)
         case .help, .version: return 0
         }
     }

@@ -31,6 +31,7 @@ enum HelpText {
         case .stop: text += " [--pid-file F] [--timeout S]\n\n\(verb.summary): sends SIGTERM and waits (bounded by --timeout) until the master has exited and the port is free.\n"
         case .reload: text += " [--task] [--pid-file F] [--timeout S]\n\n\(verb.summary).\nSends SIGUSR1 (workers) or, with --task, SIGUSR2 (task workers only; they finish their batches first), then waits until every slot runs a new process.\n"
         case .status: text += " [--json] [--pid-file F]\n\n\(verb.summary). Exits 1 when the server is not running.\n"
+        case .migrate: text += " [--database-url URL]\n\n\(verb.summary). Each numbered migration runs once, in its own transaction.\n"
         case .help: return "usage: chatroom help [command]\n"
         case .version: return "usage: chatroom version\n"
         }

@@ -60,6 +60,7 @@ enum StartCommand {
                                           roomCapacity: configuration.maxRooms)
             let region = try SharedRegion.create(name: regionName, layout: layout, masterPid: getpid(),
                                                  host: configuration.host, port: configuration.port)
+            try DatabaseBootstrap.run(configuration, region: region)
             let topology = try ProcessTopology(listener: listener, workers: configuration.workers,
                                                taskWorkers: configuration.taskWorkers)
             let master = try MasterProcess(configuration: configuration, topology: topology, region: region,

@@ -4,11 +4,16 @@ import Shared
 /// Files from the configured directory: lexical checks by `StaticPath`, then realpath so a symlink
 /// cannot lead out of the directory; MIME type from the extension; `If-Modified-Since`; sendfile.
 final class StaticFileServer {
-    private let root: String?
+    private let directory: String
+    private var root: String?
+    /// The URL path the directory is served under ("" for the site root, "/storage" for uploads).
+    private let urlPrefix: String
 
-    init(directory: String) {
+    init(directory: String, urlPrefix: String = "") {
+        self.directory = directory
+        self.urlPrefix = urlPrefix
         root = StaticFileServer.realPath(directory)
-        if root == nil {
+        if root == nil && urlPrefix.isEmpty {
             Log.warn("static directory not found; only the API is served", ["dir": directory])
         }
     }
@@ -18,11 +23,13 @@ final class StaticFileServer {
             return exchange.respondError(.methodNotAllowed, "method \(exchange.head.method) not allowed here",
                                          headers: ["Allow": "GET, HEAD"])
         }
-        guard let root else {
+        // The directory may appear later (uploads create it).
+        if root == nil { root = StaticFileServer.realPath(directory) }
+        guard let root, exchange.head.path.hasPrefix(urlPrefix + "/") else {
             exchange.respondError(.notFound, "not found")
             return
         }
-        switch StaticPath.resolve(rawPath: exchange.head.path) {
+        switch StaticPath.resolve(rawPath: String(exchange.head.path.dropFirst(urlPrefix.count))) {
         case .forbidden(let reason):
             exchange.respondError(.forbidden, "forbidden: \(reason)")
         case .notFound:

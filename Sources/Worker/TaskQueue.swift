@@ -17,7 +17,6 @@ final class TaskQueue: MessageChannelDelegate {
         let completion: Completion?
     }
 
-    static let capacity = 100_000
 
     private unowned let worker: ReactorWorker
     private var links: [MessageChannel] = []
@@ -44,12 +43,17 @@ final class TaskQueue: MessageChannelDelegate {
 
     var pendingCount: Int { pending.count }
 
+    private var capacity: Int { worker.configuration.jobQueueLimit }
+
+    /// Whether a job would be accepted now (checked before a message takes its room seq).
+    var hasRoom: Bool { pending.count < capacity }
+
     /// Queues a job. `route` picks the task worker (the same route always goes to the same one, so
     /// one room's messages are written in order). False when the queue is full.
     @discardableResult
     func submit(_ kind: JobKind, payload: [UInt8], route: UInt64, retryable: Bool = true,
                 completion: Completion? = nil) -> Bool {
-        guard pending.count < TaskQueue.capacity else {
+        guard pending.count < capacity else {
             worker.counters.add(.jobsRejected, 1)
             return false
         }

@@ -126,10 +126,6 @@ public enum ConfigKeys {
                   get: { String($0.bcryptCost) }, set: { c, v throws(ConfigError) in
                       c.bcryptCost = try ConfigValue.integer(v, 4...16, "bcrypt-cost")
                   }),
-        ConfigKey("CHATROOM_ROBOT_URL", flag: "--robot-url", value: "URL", help: "upstream robot API for /api/robot (default: a built-in reply)",
-                  get: { $0.robotURL ?? "" }, set: { c, v throws(ConfigError) in
-                      c.robotURL = try ConfigValue.nonEmpty(v, "robot-url")
-                  }),
     ]
 
     public static func byVariable(_ name: String) -> ConfigKey? {

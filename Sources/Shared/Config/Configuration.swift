@@ -56,8 +56,6 @@ public struct Configuration: Sendable {
     public var jobQueueLimit = 100_000
     /// bcrypt cost for new password hashes.
     public var bcryptCost = 10
-    /// Upstream robot API (`GET /api/robot`); nil gives the built-in reply.
-    public var robotURL: String?
 
     // Lifecycle
     /// Seconds `stop` waits, and the master waits for children to finish, before giving up.

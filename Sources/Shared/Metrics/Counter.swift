@@ -26,6 +26,11 @@ public enum Counter: Int, CaseIterable, Sendable {
     case jobsCompleted
     case batches
     case taskBacklog                // gauge: received, not yet acked
+    // chat
+    case messagesRateLimited        // chat messages refused by the per-connection rate limit
+    case apiRequests                // /api/* requests
+    case connectionsHandedOff       // polling requests passed to the worker owning their session
+    case messagesStored             // rows written by a task worker
 
     public var isGauge: Bool {
         switch self {

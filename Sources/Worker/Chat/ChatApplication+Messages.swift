@@ -1,0 +1,168 @@
+import Shared
+
+/// Chat messages: checked, numbered, delivered, stored; and the unread counts they change.
+extension ChatApplication {
+    func sendMessage(from connection: ChatConnection, _ payload: JSONObject, ackID: UInt64?) {
+        guard let user = connection.user else { return }
+        guard connection.limiter.allow(now: now) else {
+            worker.counters.add(.messagesRateLimited, 1)
+            return reject(connection, "message", "too many messages: at most \(worker.configuration.messageRate) per second")
+        }
+        guard let room = rooms.id(from: payload["roomid"]) else { return reject(connection, "message", "unknown roomid") }
+        let text: String
+        switch payload["msg"] {
+        case nil, .null?: text = ""
+        case .string(let value)?: text = value
+        default: return reject(connection, "message", "msg must be a string")
+        }
+        var image: String
+        switch payload["img"] {
+        case nil, .null?: image = ""
+        case .string(let value)?: image = value
+        default: return reject(connection, "message", "img must be a string")
+        }
+        guard !text.isEmpty || !image.isEmpty else { return reject(connection, "message", "empty message") }
+        guard text.count <= worker.configuration.maxTextLength else {
+            return reject(connection, "message", "message too long: at most \(worker.configuration.maxTextLength) characters")
+        }
+        if !image.isEmpty {
+            switch storedImageURL(image) {
+            case .success(let url): image = url
+            case .failure(let refused): return reject(connection, "message", refused.reason)
+            }
+        }
+        guard let message = post(room: room, user: user, text: text, image: image, completion: { [weak connection] status, answer in
+            guard let connection, !connection.closed else { return }
+            guard status == .done, let object = answer else {
+                return connection.socket.emit("error", .object(["message": "message could not be stored", "event": "message"]))
+            }
+            if let ackID { connection.socket.ack(ackID, [.object(object)]) }
+        }) else {
+            return reject(connection, "message", "server busy: message not accepted, try again")
+        }
+        // The tutorial always echoes to the sender, in the room or not.
+        if members[room]?[ObjectIdentifier(connection)] == nil { connection.socket.send(message.packet) }
+    }
+
+    /// Numbers, delivers and stores one message (from Socket.IO or `/ws`). Nil when the job queue
+    /// is full (nothing was numbered or sent). `completion` gets the storage answer `{"id", "seq"}`.
+    func post(room: Int, user: UserProfile, text: String, image: String,
+              completion: @escaping (JobStatus, JSONObject?) -> Void) -> (packet: OutgoingPacket, seq: UInt64)? {
+        guard worker.tasks.hasRoom, let seq = worker.context.region.rooms.nextSeq(room: room) else {
+            worker.counters.add(.jobsRejected, 1)
+            return nil
+        }
+        let at = Clock.wallMilliseconds()
+        var body = JSONObject()
+        body["userid"] = .string(user.email)
+        body["username"] = .string(user.name)
+        body["src"] = .string(user.avatar)
+        body["msg"] = .string(text)
+        body["img"] = .string(image)
+        body["roomid"] = .int(Int64(room))
+        body["time"] = .string(TimeFormat.iso8601UTC(epochMilliseconds: at))
+        body["seq"] = .int(Int64(seq))
+        let packet = OutgoingPacket.event("message", .object(body))
+        worker.counters.add(.messagesOut, 1)
+        deliver(packet, room: room, sender: user.id)
+        let workers = worker.context.region.rooms.workersWithMembers(room: room)
+        let full = ChatPeerMessage.roomMessage(room: room, sender: user.id, packet: packet.packetBytes).encoded()
+        let bump = ChatPeerMessage.unreadBump(room: room, sender: user.id).encoded()
+        for peer in 0..<worker.context.topology.workerCount where peer != slot {
+            worker.peers.send(to: peer, .chat, workers.contains(peer) ? full : bump)
+        }
+        let job: JSONValue = .object(["room": .int(Int64(room)), "seq": .int(Int64(seq)), "user": .int(user.id),
+                                      "msg": .string(text), "img": .string(image), "at": .int(at)])
+        worker.tasks.submit(.messageReceived, payload: JSONWriter.encode(job), route: UInt64(room)) { status, payload in
+            let answer = (try? JSONParser.parse(payload))?.objectValue
+            if status != .done { Log.warn("message not stored", ["room": room, "seq": seq, "status": "\(status)"]) }
+            completion(status, answer)
+        }
+        return (packet, seq)
+    }
+
+    /// A message of `room` reaches this worker's members; everyone else here may have one more unread.
+    func deliver(_ packet: OutgoingPacket, room: Int, sender: Int64) {
+        let recipients = members[room] ?? [:]
+        for connection in recipients.values { connection.socket.send(packet) }
+        worker.counters.add(.deliveries, Int64(recipients.count))
+        bumpUnread(room: room, sender: sender)
+    }
+
+    /// F3: unread grows only for users who are not in the room and did not send the message.
+    func bumpUnread(room: Int, sender: Int64) {
+        for connection in connections.values {
+            guard let user = connection.user, user.id != sender, connection.unread != nil,
+                  !presence.contains(user: user.id, room: room) else { continue }
+            connection.unread?[room, default: 0] += 1
+            connection.socket.emit("count", countMap(connection))
+        }
+    }
+
+    func countMap(_ connection: ChatConnection) -> JSONValue {
+        var map = JSONObject()
+        for id in rooms.ids { map[rooms.name(id)!] = .int(Int64(connection.unread?[id] ?? 0)) }
+        return .object(map)
+    }
+
+    func sendCount(_ connection: ChatConnection) {
+        if connection.unread != nil {
+            connection.socket.emit("count", countMap(connection))
+        } else {
+            connection.countWanted = true
+        }
+    }
+
+    func loadUnread(_ connection: ChatConnection) {
+        guard let user = connection.user else { return }
+        storage.call("unread", ["user": .int(user.id)]) { [weak self, weak connection] answer in
+            guard let self, let connection, !connection.closed, connection.user?.id == user.id else { return }
+            var unread: [Int: Int] = [:]
+            for id in self.rooms.ids {
+                unread[id] = self.presence.contains(user: user.id, room: id) ? 0
+                    : answer.object?["unread"]?.objectValue?[String(id)]?.intValue ?? 0
+            }
+            connection.unread = unread
+            if connection.countWanted {
+                connection.countWanted = false
+                connection.socket.emit("count", self.countMap(connection))
+            }
+        }
+    }
+
+    /// The user has read `room` up to its newest message: stored, and this worker's connections of
+    /// the user show 0 for it at once.
+    func markRead(user: Int64, room: Int) {
+        let seq = worker.context.region.rooms.lastSeq(room: room)
+        storage.call("markRead", ["user": .int(user), "room": .int(Int64(room)), "seq": .int(Int64(seq))]) { _ in }
+        for connection in connections.values where connection.user?.id == user && connection.unread != nil {
+            if connection.unread?[room] != 0 || connection.room == room {
+                connection.unread?[room] = 0
+                connection.socket.emit("count", countMap(connection))
+            }
+        }
+    }
+
+    /// An image message's `img`: a data URL is decoded and stored; a URL must be one we stored.
+    struct ImageRefused: Error {
+        let reason: String
+    }
+
+    func storedImageURL(_ image: String) -> Result<String, ImageRefused> {
+        if image.hasPrefix("data:") {
+            switch DataURL.decodeBase64(image, maxBytes: images.maxSize) {
+            case .failure(.tooLarge): return .failure(ImageRefused(reason: "image too large: at most \(images.maxSize) bytes"))
+            case .failure: return .failure(ImageRefused(reason: "img must be a base64 data URL or a URL returned by an upload"))
+            case .success(let bytes):
+                switch bytes.withUnsafeBytes({ images.store($0, in: .messages) }) {
+                case .success(let url): return .success(url)
+                case .failure(let failure): return .failure(ImageRefused(reason: failure.message))
+                }
+            }
+        }
+        guard images.contains(url: image) else {
+            return .failure(ImageRefused(reason: "img must be a base64 data URL or a URL returned by an upload"))
+        }
+        return .success(image)
+    }
+}

@@ -1,0 +1,78 @@
+import Shared
+
+/// Joining and leaving rooms, the online list, and what peers say about theirs.
+extension ChatApplication {
+    func onlineMap(_ room: Int) -> JSONValue {
+        var map = JSONObject()
+        for profile in presence.users(in: room) { map[String(profile.id)] = profile.onlineEntry }
+        return .object(map)
+    }
+
+    /// Sends `event` ("room" or "roomout") with the room's online map to this worker's members of it.
+    func announce(_ event: String, room: Int, alsoTo extra: ChatConnection? = nil) {
+        let packet = OutgoingPacket.event(event, onlineMap(room))
+        for connection in (members[room] ?? [:]).values { connection.socket.send(packet) }
+        if let extra, members[room]?[ObjectIdentifier(extra)] == nil { extra.socket.send(packet) }
+    }
+
+    func join(_ connection: ChatConnection, room: Int) {
+        guard let user = connection.user else { return }
+        if connection.room == room {
+            connection.socket.emit("room", onlineMap(room))
+            return
+        }
+        if let previous = connection.room { leave(connection, room: previous, tellLeaver: true) }
+        connection.room = room
+        members[room, default: [:]][ObjectIdentifier(connection)] = connection
+        _ = connection.socket.setSharedRoom(room)
+        presence.join(slot: slot, room: room, user)
+        worker.peers.broadcast(.chat, ChatPeerMessage.joined(room: room, profile: user).encoded())
+        announce("room", room: room)
+        markRead(user: user.id, room: room)
+    }
+
+    /// Leaves `room`: the members (and the leaver, for a `roomout` it asked for) get the new map.
+    func leave(_ connection: ChatConnection, room: Int, tellLeaver: Bool) {
+        guard connection.room == room, let user = connection.user else { return }
+        presence.leave(slot: slot, room: room, user: user.id)
+        worker.peers.broadcast(.chat, ChatPeerMessage.left(room: room, user: user.id).encoded())
+        announce("roomout", room: room, alsoTo: tellLeaver ? connection : nil)
+        members[room]?[ObjectIdentifier(connection)] = nil
+        connection.room = nil
+        if !connection.closed { _ = connection.socket.setSharedRoom(0) }
+        // Read up to here: what arrives while the user is away counts as unread.
+        if !presence.contains(user: user.id, room: room) { markRead(user: user.id, room: room) }
+    }
+
+    // MARK: peers
+
+    func peerMessage(_ message: ChatPeerMessage, from peer: Int) {
+        switch message {
+        case .joined(let room, let profile):
+            presence.join(slot: peer, room: room, profile)
+            announce("room", room: room)
+        case .left(let room, let user):
+            presence.leave(slot: peer, room: room, user: user)
+            announce("roomout", room: room)
+        case .syncRequest:
+            worker.peers.send(to: peer, .chat, ChatPeerMessage.presenceState(presence.entries(slot: slot)).encoded())
+        case .presenceState(let entries):
+            for room in presence.replace(slot: peer, with: entries) { announce("room", room: room) }
+        case .roomMessage(let room, let sender, let packet):
+            deliver(OutgoingPacket(packet: packet), room: room, sender: sender)
+        case .unreadBump(let room, let sender):
+            bumpUnread(room: room, sender: sender)
+        case .tokenRevoked(let token):
+            tokenRevoked(token)
+        case .profileChanged(let profile):
+            tokens.update(profile)
+            presence.updateProfile(profile)
+            for connection in connections.values where connection.user?.id == profile.id { connection.user = profile }
+        }
+    }
+
+    /// A worker died: its users leave their rooms for everyone else.
+    func peerExited(_ peer: Int) {
+        for room in presence.dropWorker(peer) { announce("roomout", room: room) }
+    }
+}

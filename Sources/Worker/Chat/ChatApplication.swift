@@ -1,0 +1,171 @@
+import Shared
+
+/// The tutorial's chat room on Socket.IO (PROTOCOL.md §5): identity per connection, rooms with a
+/// live online list, messages stored through the task workers, unread counts.
+final class ChatApplication: SocketIOApplication {
+    static let loginRequired = "登录后才能进入聊天室"
+
+    unowned let worker: ReactorWorker
+    let rooms: ChatRooms
+    let storage: StorageClient
+    let tokens = TokenCache()
+    let images: ImageStore
+    var presence = Presence()
+    /// This worker's connections, and those in each room.
+    var connections: [ObjectIdentifier: ChatConnection] = [:]
+    var members: [Int: [ObjectIdentifier: ChatConnection]] = [:]
+    /// Tokens found invalid lately (not worth another job for a few seconds).
+    private var rejectedTokens: [String: Int64] = [:]
+
+    init(worker: ReactorWorker, storage: StorageClient) {
+        self.worker = worker
+        self.storage = storage
+        rooms = ChatRooms(worker.configuration)
+        images = ImageStore(configuration: worker.configuration)
+    }
+
+    var slot: Int { worker.slot }
+    var now: Int64 { worker.loop.now }
+
+    /// Asks the other workers who is online (this worker just started).
+    func start() {
+        worker.peers.broadcast(.chat, ChatPeerMessage.syncRequest.encoded())
+    }
+
+    // MARK: SocketIOApplication
+
+    func socketConnected(_ socket: SocketIOSocket, auth: JSONValue?) {
+        let rate = worker.configuration.messageRate
+        let connection = ChatConnection(socket: socket, limiter: RateLimiter(rate: rate, burst: rate * 2, now: now))
+        socket.userData = connection
+        connections[ObjectIdentifier(connection)] = connection
+        let token = auth?.objectValue?["token"]?.stringValue ?? auth?.objectValue?["api_token"]?.stringValue
+            ?? socket.query.first("api_token")
+        guard let token, TokenCache.isPlausible(token) else { return }
+        // A1: a valid handshake token binds the connection; events wait for the lookup.
+        connection.lookupInFlight = true
+        resolve(token) { [weak self, weak connection] profile in
+            guard let self, let connection, !connection.closed else { return }
+            connection.lookupInFlight = false
+            if let profile { self.bind(connection, to: profile) }
+            self.drain(connection)
+        }
+    }
+
+    func socketEvent(_ socket: SocketIOSocket, name: String, arguments: [JSONValue], ackID: UInt64?) {
+        guard let connection = socket.userData as? ChatConnection else { return }
+        connection.waiting.append((name, arguments, ackID))
+        drain(connection)
+    }
+
+    func socketDisconnected(_ socket: SocketIOSocket, reason: String) {
+        guard let connection = socket.userData as? ChatConnection else { return }
+        connection.closed = true
+        connection.waiting = []
+        if let room = connection.room { leave(connection, room: room, tellLeaver: false) }
+        connections[ObjectIdentifier(connection)] = nil
+        socket.userData = nil
+    }
+
+    // MARK: events, in order
+
+    private func drain(_ connection: ChatConnection) {
+        while !connection.lookupInFlight, !connection.closed, !connection.waiting.isEmpty {
+            let event = connection.waiting.removeFirst()
+            handle(event, on: connection)
+        }
+    }
+
+    private func handle(_ event: ChatConnection.Event, on connection: ChatConnection) {
+        guard ["login", "room", "roomout", "message"].contains(event.name) else {
+            return reject(connection, event.name, "unknown event")
+        }
+        guard let payload = event.arguments.first?.objectValue else {
+            return reject(connection, event.name, "the payload must be an object")
+        }
+        // A2: a token in the payload decides who this event is from.
+        if let tokenValue = payload["api_token"] {
+            guard let token = tokenValue.stringValue, TokenCache.isPlausible(token) else {
+                return connection.socket.emit("login", .string(ChatApplication.loginRequired))
+            }
+            if connection.user == nil || tokens.lookup(token, now: now)?.id != connection.user?.id {
+                if let profile = tokens.lookup(token, now: now) {
+                    bind(connection, to: profile)
+                } else if let until = rejectedTokens[token], until > now {
+                    return connection.socket.emit("login", .string(ChatApplication.loginRequired))
+                } else {
+                    // Look it up, then handle this same event again.
+                    connection.waiting.insert(event, at: 0)
+                    connection.lookupInFlight = true
+                    resolve(token) { [weak self, weak connection] _ in
+                        guard let self, let connection, !connection.closed else { return }
+                        connection.lookupInFlight = false
+                        self.drain(connection)
+                    }
+                    return
+                }
+            }
+        }
+        guard connection.user != nil else {
+            // A3: unauthenticated events do nothing else.
+            return connection.socket.emit("login", .string(ChatApplication.loginRequired))
+        }
+        switch event.name {
+        case "login":
+            sendCount(connection)
+        case "room":
+            guard let room = rooms.id(from: payload["roomid"]) else { return reject(connection, "room", "unknown roomid") }
+            join(connection, room: room)
+        case "roomout":
+            guard let room = rooms.id(from: payload["roomid"]) else { return reject(connection, "roomout", "unknown roomid") }
+            if connection.room == room {
+                leave(connection, room: room, tellLeaver: true)
+            } else {
+                connection.socket.emit("roomout", onlineMap(room))
+            }
+        default:
+            sendMessage(from: connection, payload, ackID: event.ackID)
+        }
+    }
+
+    /// Bad input: an `error` event to the sender, and a log line.
+    func reject(_ connection: ChatConnection, _ event: String, _ reason: String) {
+        Log.info("chat event refused", ["event": event, "reason": reason, "conn": connection.socket.id])
+        connection.socket.emit("error", .object(["message": .string(reason), "event": .string(event)]))
+    }
+
+    // MARK: identity
+
+    /// Finds the user of a token: from the cache, or with an `auth` job.
+    func resolve(_ token: String, completion: @escaping (UserProfile?) -> Void) {
+        if let profile = tokens.lookup(token, now: now) { return completion(profile) }
+        storage.call("auth", ["token": .string(token)]) { [weak self] answer in
+            guard let self else { return }
+            let profile = UserProfile(answer.object?["user"]?.objectValue)
+            if let profile {
+                self.tokens.store(token, profile, now: self.now)
+            } else if case .failed(let code) = answer, code == "not_found" {
+                if self.rejectedTokens.count > 10_000 { self.rejectedTokens.removeAll() }
+                self.rejectedTokens[token] = self.now + 5_000
+            }
+            completion(profile)
+        }
+    }
+
+    /// (Re)binds a connection to a user; a different user first leaves the room as the old one.
+    func bind(_ connection: ChatConnection, to profile: UserProfile) {
+        if let current = connection.user, current.id == profile.id {
+            connection.user = profile
+            return
+        }
+        if let room = connection.room { leave(connection, room: room, tellLeaver: true) }
+        connection.user = profile
+        connection.unread = nil
+        connection.socket.setSharedUser(UInt64(profile.id))
+        loadUnread(connection)
+    }
+
+    func tokenRevoked(_ token: String) {
+        tokens.evict(token)
+    }
+}

@@ -1,0 +1,78 @@
+/// Who is online in which room, across every worker: this worker's copy, kept per worker slot so
+/// that a worker that dies (or restarts) takes exactly its own entries with it. Each worker applies
+/// its own changes and the ones its peers announce, in the order each peer sent them, so the copies
+/// converge; every change is followed by the new map going to that room's local members.
+struct Presence {
+    /// slot → room → user → connections of that user in that room on that worker.
+    private var bySlot: [Int: [Int: [Int64: Int]]] = [:]
+    private(set) var profiles: [Int64: UserProfile] = [:]
+
+    mutating func join(slot: Int, room: Int, _ profile: UserProfile) {
+        profiles[profile.id] = profile
+        bySlot[slot, default: [:]][room, default: [:]][profile.id, default: 0] += 1
+    }
+
+    mutating func leave(slot: Int, room: Int, user: Int64) {
+        guard let count = bySlot[slot]?[room]?[user] else { return }
+        if count <= 1 {
+            bySlot[slot]?[room]?[user] = nil
+        } else {
+            bySlot[slot]?[room]?[user] = count - 1
+        }
+    }
+
+    /// A worker is gone: its entries go; returns the rooms that changed.
+    mutating func dropWorker(_ slot: Int) -> [Int] {
+        guard let rooms = bySlot.removeValue(forKey: slot) else { return [] }
+        return rooms.filter { !$0.value.isEmpty }.map(\.key).sorted()
+    }
+
+    /// A peer's whole state (the answer to a sync request); returns the rooms it touches.
+    mutating func replace(slot: Int, with entries: [(room: Int, count: Int, profile: UserProfile)]) -> [Int] {
+        var changed = Set(bySlot[slot]?.keys.map { $0 } ?? [])
+        var rooms: [Int: [Int64: Int]] = [:]
+        for entry in entries where entry.count > 0 {
+            profiles[entry.profile.id] = entry.profile
+            rooms[entry.room, default: [:]][entry.profile.id] = entry.count
+            changed.insert(entry.room)
+        }
+        bySlot[slot] = rooms
+        return changed.sorted()
+    }
+
+    mutating func updateProfile(_ profile: UserProfile) {
+        if profiles[profile.id] != nil { profiles[profile.id] = profile }
+    }
+
+    func contains(user: Int64, room: Int) -> Bool {
+        bySlot.values.contains { ($0[room]?[user] ?? 0) > 0 }
+    }
+
+    /// Users online in `room`, each once, ordered by id.
+    func users(in room: Int) -> [UserProfile] {
+        var ids = Set<Int64>()
+        for rooms in bySlot.values {
+            for (user, count) in rooms[room] ?? [:] where count > 0 { ids.insert(user) }
+        }
+        return ids.sorted().compactMap { profiles[$0] }
+    }
+
+    func onlineCount(room: Int) -> Int {
+        var ids = Set<Int64>()
+        for rooms in bySlot.values {
+            for (user, count) in rooms[room] ?? [:] where count > 0 { ids.insert(user) }
+        }
+        return ids.count
+    }
+
+    /// This slot's entries, to answer a peer's sync request.
+    func entries(slot: Int) -> [(room: Int, count: Int, profile: UserProfile)] {
+        var result: [(room: Int, count: Int, profile: UserProfile)] = []
+        for (room, users) in bySlot[slot] ?? [:] {
+            for (user, count) in users where count > 0 {
+                if let profile = profiles[user] { result.append((room, count, profile)) }
+            }
+        }
+        return result
+    }
+}
