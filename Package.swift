@@ -24,11 +24,14 @@ let package = Package(
         // Reactor worker: one epoll loop per process serving HTTP, WebSocket and the chat protocol.
         .target(name: "Worker", dependencies: ["Shared"], path: "Sources/Worker"),
         // Task worker: jobs from reactor workers, written to PostgreSQL in batches.
-        .target(name: "TaskWorker", dependencies: ["Shared", "CPostgres", "CCrypt"], path: "Sources/TaskWorker"),
+        .target(name: "TaskWorker", dependencies: ["Shared", "CPostgres", "CCrypt"], path: "Sources/TaskWorker",
+                exclude: ["Storage/JOBS.md"]),
         // The executable: CLI, master process, daemonizing; forks the roles above.
         .executableTarget(name: "chatroom", dependencies: ["Shared", "Worker", "TaskWorker"],
                           path: "Sources/Master"),
 
         .testTarget(name: "SharedTests", dependencies: ["Shared"], path: "Tests/SharedTests"),
+        .testTarget(name: "StorageTests", dependencies: ["TaskWorker", "Shared"], path: "Tests/StorageTests"),
+        .testTarget(name: "WorkerTests", dependencies: ["Worker", "Shared"], path: "Tests/WorkerTests"),
     ]
 )

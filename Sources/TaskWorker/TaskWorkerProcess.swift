@@ -2,14 +2,17 @@ import Glibc
 import Shared
 
 /// A task worker: reads jobs from every reactor worker's link, runs everything that arrived in one
-/// loop turn as one batch, and acks each job back to the worker that sent it. On SIGTERM it stops
-/// reading, finishes the batch in hand, flushes its acks and exits; jobs still unread stay in the
-/// socketpairs (the master holds them open) for its successor.
+/// loop turn as one batch, and acks each job back to the worker that sent it. Jobs the database
+/// could not take are run again on a back-off timer (`JobRunner`). On SIGTERM it stops reading,
+/// finishes the batch in hand, flushes its acks and exits; jobs still unread stay in the socketpairs
+/// (the master holds them open) for its successor, and jobs still waiting for the database are
+/// never acked, so their workers send them again to a live task worker.
 public final class TaskWorkerProcess: MessageChannelDelegate, EventHandler, TurnEndHandler {
     private let context: ChildContext
     private let slot: Int
     private let loop: EventLoop
-    private let executor: JobExecutor
+    private var runner: JobRunner!
+    private var retryTimer: TimerID?
     private var signalFD: Int32 = -1
     private var control: MessageChannel!
     private var links: [MessageChannel] = []
@@ -21,7 +24,8 @@ public final class TaskWorkerProcess: MessageChannelDelegate, EventHandler, Turn
         guard case .taskWorker(let slot) = context.role else { return 1 }
         Log.configure(role: "task#\(slot)")
         do {
-            let process = try TaskWorkerProcess(context: context, slot: slot, executor: NoopExecutor())
+            let executor = StorageExecutor(configuration: context.configuration)
+            let process = try TaskWorkerProcess(context: context, slot: slot, executor: executor)
             return try process.serve()
         } catch {
             Log.error("task worker failed", ["error": error])
@@ -32,8 +36,12 @@ public final class TaskWorkerProcess: MessageChannelDelegate, EventHandler, Turn
     init(context: ChildContext, slot: Int, executor: JobExecutor) throws {
         self.context = context
         self.slot = slot
-        self.executor = executor
         loop = try EventLoop()
+        runner = JobRunner(executor: executor) { [unowned self] job, outcome in
+            outcome.payload.withUnsafeBytes { body in
+                _ = links[job.worker].send(header: TaskMessage.ackHeader(id: job.id, status: outcome.status), body: body)
+            }
+        }
     }
 
     private func serve() throws -> Int32 {
@@ -81,15 +89,34 @@ public final class TaskWorkerProcess: MessageChannelDelegate, EventHandler, Turn
         guard !batch.isEmpty else { return }
         let jobs = batch
         batch.removeAll(keepingCapacity: true)
-        let outcomes = executor.execute(jobs)
-        for (job, outcome) in zip(jobs, outcomes) {
-            outcome.payload.withUnsafeBytes { body in
-                _ = links[job.worker].send(header: TaskMessage.ackHeader(id: job.id, status: outcome.status), body: body)
+        counted(runner.run(jobs))
+        scheduleRetry()
+    }
+
+    /// Acked jobs leave the backlog; waiting ones stay in it.
+    private func counted(_ acked: Int) {
+        counters.add(.jobsCompleted, Int64(acked))
+        counters.add(.taskBacklog, -Int64(acked))
+        counters.add(.batches, 1)
+    }
+
+    // MARK: retrying while the database is unavailable
+
+    private func scheduleRetry() {
+        guard runner.hasWaiting, retryTimer == nil, !stopping else { return }
+        Log.warn("database unavailable; jobs kept for retry", ["jobs": runner.waiting.count, "retry_ms": runner.retryDelay])
+        retryTimer = loop.schedule(after: runner.retryDelay) { [weak self] in
+            guard let self else { return }
+            self.retryTimer = nil
+            guard !self.stopping else { return }
+            let waited = self.runner.waiting.count
+            self.counted(self.runner.retry())
+            if self.runner.hasWaiting {
+                self.scheduleRetry()
+            } else {
+                Log.info("database available again; waiting jobs written", ["jobs": waited])
             }
         }
-        counters.add(.jobsCompleted, Int64(jobs.count))
-        counters.add(.taskBacklog, -Int64(jobs.count))
-        counters.add(.batches, 1)
     }
 
     public func channelClosed(_ channel: MessageChannel) {
@@ -116,8 +143,12 @@ public final class TaskWorkerProcess: MessageChannelDelegate, EventHandler, Turn
         stopping = true
         Log.info("stopping")
         context.region.processes.setState(kind: .taskWorker, slot: slot, ProcessState.stopping.rawValue)
-        // Stop taking jobs; what is already in hand is finished at the end of this turn.
+        // Stop taking jobs; what is already in hand is finished at the end of this turn. Jobs
+        // waiting for the database are not retried any more and stay unacked.
         for link in links { link.stopReading() }
+        if let retryTimer { loop.cancel(retryTimer) }
+        retryTimer = nil
+        if runner.hasWaiting { Log.warn("stopping with jobs not written; left unacked", ["jobs": runner.waiting.count]) }
         if !batchScheduled {
             batchScheduled = true
             loop.deferToTurnEnd(self)

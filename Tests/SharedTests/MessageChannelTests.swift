@@ -17,7 +17,8 @@ private final class Inbox: MessageChannelDelegate {
     func channelClosed(_ channel: MessageChannel) { closed = true }
 }
 
-@Suite struct MessageChannelTests {
+// Serialized: channels share one static receive buffer, as they do in a (single-threaded) worker.
+@Suite(.serialized) struct MessageChannelTests {
     private func pump(_ loop: EventLoop, until done: () -> Bool) {
         for _ in 0..<2000 where !done() { loop.runOnce(maxWaitMilliseconds: 10) }
     }
