@@ -101,10 +101,10 @@ def test_invalid_utf8_and_protocol_errors(server_factory):
 
 
 def test_idle_clients_are_pinged_and_dead_ones_closed(server_factory):
-    server = server_factory(workers=1, args=["--ping-interval", "1", "--ping-timeout", "1"]).start()
+    server = server_factory(workers=1, args=["--echo", "--ping-interval", "1", "--ping-timeout", "1"]).start()
     # A live client (the library answers pings) stays connected.
-    with connect(server.ws_url("/ws")) as alive:
-        s, _ = wsraw.handshake(server)
+    with connect(server.ws_url("/echo")) as alive:
+        s, _ = wsraw.handshake(server, path="/echo")
         opcode, _ = wsraw.read_frame(s)
         assert opcode == 0x9  # the server pinged our silent raw client
         started = time.monotonic()
@@ -119,17 +119,24 @@ def test_idle_clients_are_pinged_and_dead_ones_closed(server_factory):
 
 
 def test_slow_client_is_disconnected_not_buffered_forever(server_factory):
-    server = server_factory(workers=1, args=["--max-output-buffer", "65536", "--max-message-size", "16384"]).start()
-    s, head = wsraw.handshake(server)
+    server = server_factory(workers=1, args=["--echo", "--max-output-buffer", "65536", "--max-message-size", "16384"]).start()
+    s, head = wsraw.handshake(server, path="/echo")
     assert head.startswith(b"HTTP/1.1 101")
     s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    with connect(server.ws_url("/ws"), max_size=None) as sender:
-        payload = "z" * 16000
+    # The client sends and never reads: the echoes pile up at the server until the cap is hit.
+    payload = b"z" * 16000
+    s.settimeout(5)
+    try:
         for _ in range(400):
-            sender.send(payload)
-            sender.recv(timeout=5)
+            s.sendall(wsraw.frame(0x2, payload))
+    except OSError:
+        pass  # the server has already cut us off
     wait_until(lambda: server.counter_total("slowClientsDropped") >= 1, timeout=10, message="slow client dropped")
     s.close()
+    # The worker is fine and serves others.
+    with connect(server.ws_url("/echo")) as ws:
+        ws.send("after")
+        assert ws.recv(timeout=5) == "after"
 
 
 def test_stop_closes_websockets_with_1001(server_factory):

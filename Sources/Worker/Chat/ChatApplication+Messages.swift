@@ -91,9 +91,8 @@ extension ChatApplication {
 
     /// F3: unread grows only for users who are not in the room and did not send the message.
     func bumpUnread(room: Int, sender: Int64) {
-        for connection in connections.values {
-            guard let user = connection.user, user.id != sender, connection.unread != nil,
-                  !presence.contains(user: user.id, room: room) else { continue }
+        for connection in connections.values where connection.room != room && connection.unread != nil {
+            guard let user = connection.user, user.id != sender, !presence.contains(user: user.id, room: room) else { continue }
             connection.unread?[room, default: 0] += 1
             connection.socket.emit("count", countMap(connection))
         }
