@@ -22,6 +22,8 @@ final class Connection: EventHandler, TurnEndHandler {
     /// After our last response we half-close and drain the client's leftovers until this time, so
     /// the kernel does not answer them with a reset that would destroy the response in flight.
     private var lingerUntil: Int64?
+    /// Set while the connection waits for its output to drain before it is passed to another worker.
+    private var handOffCompletion: ((_ fd: Int32, _ unreadInput: [UInt8]) -> Void)?
     private(set) var isClosed = false
     /// Monotonic ms of the last bytes received.
     private(set) var lastReceivedAt: Int64
@@ -42,7 +44,15 @@ final class Connection: EventHandler, TurnEndHandler {
         if events.contains(.writable) { flush() }
         if isClosed { return }
         if events.contains(.readable) || events.contains(.hangup) || events.contains(.error) {
-            if lingerUntil != nil { drainLingering() } else if !readingPaused { readAvailable() }
+            if lingerUntil != nil {
+                drainLingering()
+            } else if !readingPaused {
+                readAvailable()
+            } else if events.contains(.hangup) || events.contains(.error) {
+                // Reported even while reading is paused (a request answered later, a held long-poll),
+                // and level-triggered: the socket is dead, and keeping it would spin the loop.
+                close(.peerClosed)
+            }
         }
     }
 
@@ -101,6 +111,14 @@ final class Connection: EventHandler, TurnEndHandler {
             if used == 0 && current === handler { break }
         }
         return offset
+    }
+
+    /// Bytes another worker read from this socket before passing it here (Engine.IO hand-off):
+    /// handled exactly as if they had just been read.
+    func receivedHandedOff(_ bytes: [UInt8]) {
+        guard !bytes.isEmpty, !isClosed else { return }
+        input.append(contentsOf: bytes)
+        if !readingPaused { feedBuffered() }
     }
 
     /// Stops reading until `resumeReading` (a request is being answered asynchronously; pipelined
@@ -173,6 +191,7 @@ final class Connection: EventHandler, TurnEndHandler {
                 updateInterest()
             }
             if closeWhenFlushed { beginLingeringClose() }
+            if handOffCompletion != nil { detachForHandOff() }
         case .blocked:
             if !waitingForWritable {
                 waitingForWritable = true
@@ -194,7 +213,7 @@ final class Connection: EventHandler, TurnEndHandler {
     // MARK: closing
 
     enum CloseReason: CustomStringConvertible {
-        case peerClosed, done, error(Int32), slowClient, timeout, shutdown, protocolError
+        case peerClosed, done, error(Int32), slowClient, timeout, shutdown, protocolError, handedOff
 
         var description: String {
             switch self {
@@ -205,6 +224,7 @@ final class Connection: EventHandler, TurnEndHandler {
             case .timeout: return "timeout"
             case .shutdown: return "shutdown"
             case .protocolError: return "protocol error"
+            case .handedOff: return "handed off"
             }
         }
     }
@@ -242,8 +262,42 @@ final class Connection: EventHandler, TurnEndHandler {
         }
     }
 
+    // MARK: passing to another worker
+
+    /// Leaves this worker without closing the socket: once everything queued has been written (an
+    /// earlier keep-alive response may still be on its way), the descriptor is unregistered, the
+    /// connection forgotten as if closed, and `completion` gets the descriptor (now its to close, by
+    /// sending it away) and the bytes read but not consumed yet (pipelined requests).
+    ///
+    /// Deferred to the end of the loop turn: the caller is usually a handler running inside `feed`,
+    /// and the unconsumed rest of the current read is moved to `input` only after it returns.
+    func handOff(_ completion: @escaping (_ fd: Int32, _ unreadInput: [UInt8]) -> Void) {
+        guard !isClosed else { return }
+        guard !closeWhenFlushed, lingerUntil == nil, handOffCompletion == nil else { return close(.done) }
+        handOffCompletion = completion
+        if !readingPaused {
+            readingPaused = true
+            updateInterest()
+        }
+        scheduleFlush()
+    }
+
+    private func detachForHandOff() {
+        guard let completion = handOffCompletion, !isClosed else { return }
+        handOffCompletion = nil
+        isClosed = true
+        worker.loop.unregister(fd)
+        output.discard()
+        let unread = input
+        input = []
+        handler.connectionClosed(self)
+        worker.connectionClosed(self, reason: .handedOff)
+        completion(fd, unread)
+    }
+
     func close(_ reason: CloseReason) {
         guard !isClosed else { return }
+        handOffCompletion = nil
         isClosed = true
         worker.loop.unregister(fd)
         Glibc.close(fd)

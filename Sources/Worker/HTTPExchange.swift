@@ -28,10 +28,38 @@ final class HTTPExchange {
 
     var connection: Connection? { session?.connection }
 
+    /// Whether an answer can still reach the client.
+    var canRespond: Bool {
+        guard !responded, let connection = session?.connection else { return false }
+        return !connection.isClosed
+    }
+
+    /// Called once if the connection goes away before this request is answered (a client that
+    /// gives up on a held long-poll).
+    var onConnectionLost: (() -> Void)?
+
+    func connectionLost() {
+        guard !responded else { return }
+        responded = true
+        let action = onConnectionLost
+        onConnectionLost = nil
+        action?()
+    }
+
+    /// Passes the connection and this request to another worker instead of answering here
+    /// (Engine.IO polling requests for a session another worker owns). `send` gets the socket and
+    /// the request bytes once the connection has left this worker.
+    func handOff(_ send: @escaping (_ fd: Int32, _ request: [UInt8]) -> Void) {
+        guard !responded, let session else { return }
+        responded = true
+        session.handOff(serial: serial, send: send)
+    }
+
     func respond(_ status: HTTPStatus, contentType: String? = nil, body: [UInt8] = [],
                  headers: HTTPHeaders = HTTPHeaders(), close: Bool = false) {
         guard !responded else { return }
         responded = true
+        onConnectionLost = nil
         session?.finish(serial: serial, status: status, contentType: contentType, body: body,
                         headers: headers, close: close, headOnly: isHead)
     }

@@ -11,6 +11,8 @@ final class HTTPSession: ConnectionHandler {
         case chunkedBody(HTTPChunkedDecoder)
         case answering
         case upgraded
+        /// Being passed to another worker with the current request; nothing more is read here.
+        case handedOff
     }
 
     private unowned let worker: ReactorWorker
@@ -28,6 +30,8 @@ final class HTTPSession: ConnectionHandler {
     private var closeAfterResponse = false
     /// When the worker began stopping, for a connection still waiting for its first request.
     private var shutdownAt: Int64?
+    /// The request being answered, told if the connection goes away first (a held long-poll).
+    private weak var pendingExchange: HTTPExchange?
 
     init(worker: ReactorWorker) {
         self.worker = worker
@@ -40,7 +44,7 @@ final class HTTPSession: ConnectionHandler {
     func consume(_ bytes: UnsafeMutableRawBufferPointer, on connection: Connection) -> Int {
         self.connection = connection
         switch state {
-        case .answering, .upgraded:
+        case .answering, .upgraded, .handedOff:
             return 0
         case .head:
             if requestStartedAt == nil { requestStartedAt = worker.loop.now }
@@ -86,8 +90,14 @@ final class HTTPSession: ConnectionHandler {
         worker.counters.add(.httpRequests, 1)
         currentHead = head
         body = []
+        let maxBody = bodyLimit(for: head)
+        if let length = head.contentLength, length > maxBody {
+            worker.counters.add(.protocolErrors, 1)
+            fail(.payloadTooLarge, "request body too large: \(length) bytes, limit \(maxBody)")
+            return
+        }
         if head.isChunked {
-            state = .chunkedBody(HTTPChunkedDecoder(maxBody: limits.maxBody))
+            state = .chunkedBody(HTTPChunkedDecoder(maxBody: maxBody))
         } else if let length = head.contentLength, length > 0 {
             body.reserveCapacity(length)
             state = .fixedBody(remaining: length)
@@ -100,11 +110,19 @@ final class HTTPSession: ConnectionHandler {
         }
     }
 
+    /// The configured body limit, or a smaller one for the route (Engine.IO polling bodies are held
+    /// to the WebSocket message limit, so both transports accept the same packets).
+    private func bodyLimit(for head: HTTPRequestHead) -> Int {
+        if let engineIO = worker.engineIO?.server(forPath: head.path) { return min(limits.maxBody, engineIO.maxPayload) }
+        return limits.maxBody
+    }
+
     private func dispatch() {
         guard let head = currentHead else { return }
         state = .answering
         serial += 1
         let exchange = HTTPExchange(head: head, body: body, session: self, serial: serial)
+        pendingExchange = exchange
         body = []
         worker.router.route(exchange)
         if case .answering = state { connection.pauseReading() }
@@ -159,6 +177,16 @@ final class HTTPSession: ConnectionHandler {
         }
     }
 
+    /// Passes the connection, with the current request, to worker `slot` (see `Connection.handOff`):
+    /// the request is sent as bytes that parse back to the same request, followed by whatever the
+    /// client pipelined after it.
+    func handOff(serial: UInt64, send: @escaping (_ fd: Int32, _ request: [UInt8]) -> Void) {
+        guard serial == self.serial, case .answering = state, !connection.isClosed, let head = currentHead else { return }
+        state = .handedOff
+        let request = head.encodedRequest(body: pendingExchange?.body ?? [])
+        connection.handOff { fd, unread in send(fd, request + unread) }
+    }
+
     func upgrade(serial: UInt64, response: [UInt8], endpoint: WebSocketEndpoint, state connectionState: ConnectionState) {
         guard serial == self.serial, case .answering = state, !connection.isClosed else { return }
         state = .upgraded
@@ -199,7 +227,7 @@ final class HTTPSession: ConnectionHandler {
             if let started = requestStartedAt, now - started >= worker.configuration.requestTimeout * 1000 {
                 fail(.requestTimeout, "request not received within \(worker.configuration.requestTimeout) s")
             }
-        case .answering, .upgraded:
+        case .answering, .upgraded, .handedOff:
             break
         }
     }
@@ -221,5 +249,7 @@ final class HTTPSession: ConnectionHandler {
         }
     }
 
-    func connectionClosed(_ connection: Connection) {}
+    func connectionClosed(_ connection: Connection) {
+        if case .answering = state, let pending = pendingExchange { pending.connectionLost() }
+    }
 }

@@ -19,6 +19,12 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
     private(set) var tasks: TaskQueue!
     private(set) var router: Router!
     private(set) var broadcastHub: BroadcastHub!
+    /// The application behind `/socket.io/`.
+    var socketIOApplication: SocketIOApplication = SocketIOEchoApplication()
+    /// The Engine.IO servers: `/socket.io/`, and `/echo.io/` with `--echo`.
+    private(set) var engineIO: EngineIOMounts!
+    private(set) var chat: ChatApplication!
+    private(set) var api: APIRoutes!
     private var listener: Listener!
     private var control: MessageChannel!
     private var signalFD: Int32 = -1
@@ -55,13 +61,18 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
         peers = try PeerLinks(worker: self)
         tasks = try TaskQueue(worker: self)
         broadcastHub = BroadcastHub(worker: self)
+        chat = ChatApplication(worker: self, storage: StorageClient(worker: self))
+        socketIOApplication = chat
+        api = APIRoutes(worker: self)
         router = try Router(worker: self)
+        engineIO = EngineIOMounts(worker: self)
 
         refreshStandardHeaders()
         listener = Listener(fd: context.topology.listener, worker: self)
         try listener.start()
         loop.scheduleRepeating(every: 1000) { [weak self] in self?.sweep() }
         control.send(ControlMessage.ready.encoded())
+        chat.start()
         Log.debug("worker ready")
         loop.run()
         return 0
@@ -139,7 +150,10 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
         switch decoded {
         case .reopenLog: Log.reopen()
         case .peerExited(let role):
-            if case .worker(let other) = role { peers.setPeer(other, alive: false) }
+            if case .worker(let other) = role {
+                peers.setPeer(other, alive: false)
+                chat.peerExited(other)
+            }
             if case .taskWorker(let t) = role { tasks.taskWorkerExited(t) }
         case .peerStarted(let role):
             if case .worker(let other) = role { peers.setPeer(other, alive: true) }
@@ -164,6 +178,7 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
         Log.info("stopping", ["connections": connections.count, "pending_jobs": tasks.pendingCount])
         context.region.processes.setState(kind: .worker, slot: slot, ProcessState.stopping.rawValue)
         listener.stop()
+        engineIO.beginStopping()
         connections.forEach { $0.handler.shutdown($0) }
         loop.scheduleRepeating(every: 20) { [weak self] in self?.checkStopped() }
     }

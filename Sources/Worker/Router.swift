@@ -5,15 +5,18 @@ final class Router {
     private unowned let worker: ReactorWorker
     private let staticFiles: StaticFileServer
     private let echo: EchoEndpoint?
+    private let storageFiles: StaticFileServer
 
     init(worker: ReactorWorker) throws {
         self.worker = worker
         staticFiles = StaticFileServer(directory: worker.configuration.staticDir)
         echo = worker.configuration.echo ? EchoEndpoint() : nil
+        storageFiles = StaticFileServer(directory: worker.configuration.storageDir, urlPrefix: "/storage")
     }
 
     func route(_ exchange: HTTPExchange) {
         let path = exchange.head.path
+        if let engineIO = worker.engineIO.server(forPath: path) { return engineIO.handle(exchange) }
         switch path {
         case "/health":
             guard exchange.head.method == .get || exchange.head.method == .head else {
@@ -27,6 +30,10 @@ final class Router {
         case "/echo", "/echo/":
             guard let echo else { return staticFiles.serve(exchange) }
             exchange.upgradeToWebSocket(echo)
+        case _ where path.hasPrefix("/api/"):
+            worker.api.route(exchange)
+        case _ where path.hasPrefix("/storage/"):
+            storageFiles.serve(exchange)
         default:
             staticFiles.serve(exchange)
         }

@@ -20,6 +20,21 @@ private let bob = UserProfile(id: 2, name: "bob", email: "bob@example.com", avat
         #expect(presence.users(in: 2).isEmpty)
     }
 
+    @Test func onlyChangesToTheListOfUsersAreReported() {
+        var presence = Presence()
+        let first = presence.join(slot: 0, room: 1, alice)
+        let second = presence.join(slot: 1, room: 1, alice)      // a second connection
+        let oneLeft = presence.leave(slot: 0, room: 1, user: 1)  // one connection is left
+        let gone = presence.leave(slot: 1, room: 1, user: 1)
+        let nothing = presence.leave(slot: 1, room: 1, user: 1)  // nothing to leave
+        #expect(first && !second && !oneLeft && gone && !nothing)
+        var renamed = alice
+        renamed.avatar = "/new.png"
+        let again = presence.join(slot: 0, room: 1, alice)
+        let newAvatar = presence.join(slot: 0, room: 1, renamed)  // a new avatar is news
+        #expect(again && newAvatar)
+    }
+
     @Test func aDeadWorkerTakesItsEntriesOnly() {
         var presence = Presence()
         presence.join(slot: 0, room: 1, alice)

@@ -25,18 +25,28 @@ extension ChatApplication {
         connection.room = room
         members[room, default: [:]][ObjectIdentifier(connection)] = connection
         _ = connection.socket.setSharedRoom(room)
-        presence.join(slot: slot, room: room, user)
+        let changed = presence.join(slot: slot, room: room, user)
         worker.peers.broadcast(.chat, ChatPeerMessage.joined(room: room, profile: user).encoded())
-        announce("room", room: room)
+        // The whole room hears of a change to its list; a second connection of someone already
+        // there changes nothing, so only that connection gets the list.
+        if changed {
+            announce("room", room: room)
+        } else {
+            connection.socket.emit("room", onlineMap(room))
+        }
         markRead(user: user.id, room: room)
     }
 
     /// Leaves `room`: the members (and the leaver, for a `roomout` it asked for) get the new map.
     func leave(_ connection: ChatConnection, room: Int, tellLeaver: Bool) {
         guard connection.room == room, let user = connection.user else { return }
-        presence.leave(slot: slot, room: room, user: user.id)
+        let changed = presence.leave(slot: slot, room: room, user: user.id)
         worker.peers.broadcast(.chat, ChatPeerMessage.left(room: room, user: user.id).encoded())
-        announce("roomout", room: room, alsoTo: tellLeaver ? connection : nil)
+        if changed {
+            announce("roomout", room: room, alsoTo: tellLeaver ? connection : nil)
+        } else if tellLeaver {
+            connection.socket.emit("roomout", onlineMap(room))
+        }
         members[room]?[ObjectIdentifier(connection)] = nil
         connection.room = nil
         if !connection.closed { _ = connection.socket.setSharedRoom(0) }
@@ -49,11 +59,9 @@ extension ChatApplication {
     func peerMessage(_ message: ChatPeerMessage, from peer: Int) {
         switch message {
         case .joined(let room, let profile):
-            presence.join(slot: peer, room: room, profile)
-            announce("room", room: room)
+            if presence.join(slot: peer, room: room, profile) { announce("room", room: room) }
         case .left(let room, let user):
-            presence.leave(slot: peer, room: room, user: user)
-            announce("roomout", room: room)
+            if presence.leave(slot: peer, room: room, user: user) { announce("roomout", room: room) }
         case .syncRequest:
             worker.peers.send(to: peer, .chat, ChatPeerMessage.presenceState(presence.entries(slot: slot)).encoded())
         case .presenceState(let entries):

@@ -7,18 +7,27 @@ struct Presence {
     private var bySlot: [Int: [Int: [Int64: Int]]] = [:]
     private(set) var profiles: [Int64: UserProfile] = [:]
 
-    mutating func join(slot: Int, room: Int, _ profile: UserProfile) {
+    /// Returns whether the room's list of users changed (false for a user's second connection).
+    @discardableResult
+    mutating func join(slot: Int, room: Int, _ profile: UserProfile) -> Bool {
+        let wasThere = contains(user: profile.id, room: room)
+        let changedProfile = profiles[profile.id] != profile
         profiles[profile.id] = profile
         bySlot[slot, default: [:]][room, default: [:]][profile.id, default: 0] += 1
+        return !wasThere || changedProfile
     }
 
-    mutating func leave(slot: Int, room: Int, user: Int64) {
-        guard let count = bySlot[slot]?[room]?[user] else { return }
+    /// Returns whether the room's list of users changed (false while the user has another
+    /// connection there).
+    @discardableResult
+    mutating func leave(slot: Int, room: Int, user: Int64) -> Bool {
+        guard let count = bySlot[slot]?[room]?[user] else { return false }
         if count <= 1 {
             bySlot[slot]?[room]?[user] = nil
         } else {
             bySlot[slot]?[room]?[user] = count - 1
         }
+        return !contains(user: user, room: room)
     }
 
     /// A worker is gone: its entries go; returns the rooms that changed.

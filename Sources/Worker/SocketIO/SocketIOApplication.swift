@@ -1,0 +1,16 @@
+import Shared
+
+/// What runs on top of an Engine.IO server: the chat room at `/socket.io/`, the echo application at
+/// `/echo.io/`. Every call comes from the worker's loop; a socket is only ever seen by the worker
+/// that owns its session.
+protocol SocketIOApplication: AnyObject {
+    /// The Socket.IO connection to "/" is established (EIO3: right after the open packet, the server
+    /// sends "40"; EIO4: when the client sends "40" or "40{...}", answered "40{\"sid\":...}"). `auth`
+    /// is the CONNECT payload (EIO4) or nil.
+    func socketConnected(_ socket: SocketIOSocket, auth: JSONValue?)
+    /// An EVENT packet: name and arguments (JSON values), with its ack id if the client asked for one.
+    func socketEvent(_ socket: SocketIOSocket, name: String, arguments: [JSONValue], ackID: UInt64?)
+    /// The socket is gone (transport closed, ping timeout, client 41, server shutdown). Called once,
+    /// and only for a socket that was connected.
+    func socketDisconnected(_ socket: SocketIOSocket, reason: String)
+}
