@@ -354,3 +354,21 @@ def test_robot_answers_a_json_string(chat_server):
     assert isinstance(answer.get("data"), str), answer
     inner = json.loads(answer["data"])
     assert isinstance(inner.get("code"), int) and isinstance(inner.get("text"), str) and inner["text"], inner
+
+
+def test_history_after_a_seq_gives_what_a_client_missed(chat_server, clients):
+    server = chat_server()
+    alice = make_user(server, "alice")
+    client = clients.add(Eio4Client(server, token=alice.token))
+    client.join(1)
+    for n in range(5):
+        client.call("message", text_payload(1, f"m{n}"))
+    answer = get_json(server, "/history/message", params={"roomid": "1", "after": "2"})
+    assert answer["data"]["errno"] == 0, answer
+    items = answer["data"]["data"]
+    assert [item["seq"] for item in items] == [3, 4, 5]
+    assert [item["msg"] for item in items] == ["m2", "m3", "m4"]
+    assert_message_fields(items[0], alice, "m2", 1)
+    assert get_json(server, "/history/message", params={"roomid": "1", "after": "5"})["data"]["data"] == []
+    for bad in ({"roomid": "9", "after": "1"}, {"roomid": "1", "after": "-1"}, {"roomid": "1", "after": "x"}):
+        assert get_json(server, "/history/message", params=bad)["data"]["errno"] != 0, bad

@@ -144,3 +144,49 @@ def test_messages_unread_counts_and_tokens_survive_a_restart(chat_server, client
     assert c.wait_for("message", lambda m: m.get("msg") == "after restart")
     assert c.sync() == {"room1": 0, "room2": 1}
     assert rooms(server, carol.token)[1]["unread"] == 0
+
+
+def test_database_outage_queues_messages_then_refuses_clearly(chat_server, clients):
+    """PostgreSQL unreachable: accepted messages are delivered at once and wait for storage (no
+    receipt yet); past the job queue limit senders get an error event, never a silent drop; when
+    the database is back everything accepted is written once, in order, and acknowledged."""
+    from chat_fixtures import pg_base_uri, psql_exec
+
+    server = chat_server(workers=1, task_workers=1, args=["--job-queue-limit", "20"])
+    alice, bob = make_user(server, "alice"), make_user(server, "bob")
+    sender = clients.add(Eio4Client(server, token=alice.token, label="alice"))
+    reader = clients.add(Eio4Client(server, token=bob.token, label="bob"))
+    sender.join(1)
+    reader.join(1)
+    sender.wait_for("room", lambda m: len(m) == 2)
+    base = pg_base_uri()
+    psql_exec(base, f'ALTER DATABASE "{server.db_name}" ALLOW_CONNECTIONS false')
+    psql_exec(base, f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{server.db_name}'")
+    acks = []
+    lock = threading.Lock()
+    mark = sender.mark()
+    try:
+        for n in range(40):
+            sender.emit("message", text_payload(1, f"outage {n:02d}"),
+                        callback=lambda *args, n=n: (lock.acquire(), acks.append((n, args)), lock.release()))
+        refused = sender.wait_count("error", 1, since=mark)
+        sender.sync()
+        errors = sender.received("error", since=mark)
+        assert all(e.get("event") == "message" and e.get("message") for e in errors), errors
+        delivered = [m["msg"] for m in reader.received("message")]
+        # Every message is either delivered (and queued for storage) or refused with an error event.
+        accepted = len(delivered)
+        assert accepted + len(errors) == 40, (accepted, errors)
+        assert 0 < accepted <= 20 and refused
+        assert delivered == [f"outage {n:02d}" for n in range(accepted)]
+        with lock:
+            assert [a for a in acks if receipt(a[1])] == [], "no receipt before the message is stored"
+    finally:
+        psql_exec(base, f'ALTER DATABASE "{server.db_name}" ALLOW_CONNECTIONS true')
+    wait_until(lambda: len([a for a in acks if receipt(a[1])]) == accepted, timeout=30,
+               message="every accepted message acknowledged once the database is back")
+    rows = psql_query(server.db_uri, "SELECT seq, msg FROM messages WHERE room_id = 1 ORDER BY seq")
+    assert [r["msg"] for r in rows] == delivered
+    assert [r["seq"] for r in rows] == list(range(1, accepted + 1))
+    # And the room goes on as usual.
+    assert receipt([sender.call("message", text_payload(1, "after the outage"))])["seq"] == accepted + 1

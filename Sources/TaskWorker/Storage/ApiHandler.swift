@@ -37,6 +37,13 @@ final class ApiHandler {
             guard let user = try store.user(token: token) else { return ApiAnswer.notFound }
             return ApiAnswer.ok([("user", ApiAnswer.user(user))])
         case "history": return try history(r)
+        case "since":
+            guard let room = r.id("room"), let after = r.int64("after"), after >= 0 else { return ApiAnswer.invalid }
+            let limit = Int(min(max(r.int64("limit") ?? 100, 1), 500))
+            guard let items = try store.messages(room: Int(clamping: room), after: after, limit: limit) else {
+                return ApiAnswer.notFound
+            }
+            return ApiAnswer.ok([("items", .array(items.map(ApiAnswer.historyItem)))])
         case "unread":
             guard let user = r.id("user") else { return ApiAnswer.invalid }
             guard let counts = try store.unread(userID: user) else { return ApiAnswer.notFound }

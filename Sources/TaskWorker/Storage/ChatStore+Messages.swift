@@ -118,4 +118,29 @@ extension ChatStore {
         }
         return (count, items)
     }
+
+    /// Messages of `room` after `seq`, ascending, at most `limit`: what a client missed while it
+    /// was disconnected.
+    func messages(room: Int, after seq: Int64, limit: Int) throws(DatabaseError) -> [HistoryItem]? {
+        guard isRoom(room) else { return nil }
+        let result = try db.execute("""
+            SELECT m.id, m.seq, u.email, u.name, u.avatar, m.msg, m.img, m.room_id,
+                   \(ChatStore.epochMilliseconds("m.created_at")) AS at
+            FROM messages m JOIN users u ON u.id = m.user_id
+            WHERE m.room_id = $1::integer AND m.seq > $2::bigint
+            ORDER BY m.seq
+            LIMIT $3::integer
+            """, [String(room), String(seq), String(limit)])
+        var items: [HistoryItem] = []
+        for row in 0..<result.rowCount {
+            guard let id = result.int64(row: row, column: "id") else { continue }
+            items.append(HistoryItem(
+                id: id, seq: result.int64(row: row, column: "seq") ?? 0,
+                email: result.string(row: row, column: "email") ?? "", name: result.string(row: row, column: "name") ?? "",
+                avatar: result.string(row: row, column: "avatar") ?? "", msg: result.string(row: row, column: "msg") ?? "",
+                img: result.string(row: row, column: "img") ?? "", room: Int(result.int64(row: row, column: "room_id") ?? 0),
+                at: result.int64(row: row, column: "at") ?? 0))
+        }
+        return items
+    }
 }

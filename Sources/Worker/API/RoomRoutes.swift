@@ -6,6 +6,9 @@ extension APIRoutes {
     func history(_ request: APIRequest) {
         let exchange = request.exchange
         let invalid: JSONObject = ["data": .object(["errno": 1, "message": "invalid roomid, current or total"])]
+        if let after = request.string("after") {
+            return messagesAfter(request, after)
+        }
         guard let room = chat.rooms.id(from: request.string("roomid").map(JSONValue.string)),
               let current = Int(request.string("current") ?? "1"), current >= 1, current <= 1_000_000,
               let total = Int(request.string("total") ?? "0"), total >= 0 else {
@@ -19,6 +22,23 @@ extension APIRoutes {
             self.answer(exchange, ["data": .object([
                 "errno": 0, "data": object["items"] ?? .array([]), "total": object["total"] ?? 0, "current": .int(Int64(current)),
             ])])
+        }
+    }
+
+    /// `after=<seq>`: the messages a client missed (seq > after), ascending, at most 100; the
+    /// client asks again until it gets fewer.
+    private func messagesAfter(_ request: APIRequest, _ after: String) {
+        let exchange = request.exchange
+        guard let room = chat.rooms.id(from: request.string("roomid").map(JSONValue.string)),
+              let seq = Int64(after), seq >= 0 else {
+            return answer(exchange, ["data": .object(["errno": 1, "message": "invalid roomid or after"])])
+        }
+        chat.storage.call("since", ["room": .int(Int64(room)), "after": .int(seq), "limit": 100]) { [weak self] result in
+            guard let self else { return }
+            guard case .ok(let object) = result else {
+                return self.answer(exchange, ["data": .object(["errno": 1, "message": "history unavailable"])])
+            }
+            self.answer(exchange, ["data": .object(["errno": 0, "data": object["items"] ?? .array([])])])
         }
     }
 
