@@ -372,3 +372,19 @@ def test_history_after_a_seq_gives_what_a_client_missed(chat_server, clients):
     assert get_json(server, "/history/message", params={"roomid": "1", "after": "5"})["data"]["data"] == []
     for bad in ({"roomid": "9", "after": "1"}, {"roomid": "1", "after": "-1"}, {"roomid": "1", "after": "x"}):
         assert get_json(server, "/history/message", params=bad)["data"]["errno"] != 0, bad
+
+
+def test_migrate_applies_each_migration_once(chat_server):
+    server = chat_server(start=False)
+    first = server.run("migrate", "--database-url", server.db_uri, check=True)
+    assert "applied:" in first.stdout
+    applied = psql_query(server.db_uri, "SELECT version FROM schema_migrations ORDER BY version")
+    assert len(applied) >= 1
+    again = server.run("migrate", "--database-url", server.db_uri, check=True)
+    assert "up to date" in again.stdout
+    assert psql_query(server.db_uri, "SELECT version FROM schema_migrations ORDER BY version") == applied
+    # The server then starts on the migrated database, with the configured rooms.
+    server.start()
+    assert [room["name"] for room in rooms(server).values()] == ["room1", "room2"]
+    bad = server.run("migrate", "--database-url", "postgresql:///nope?host=/nonexistent")
+    assert bad.returncode == 1 and "migration failed" in bad.stderr
