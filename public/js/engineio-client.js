@@ -34,6 +34,7 @@ export class EngineIOConnection extends EventTarget {
     this.ws = null;
     this.watchdog = 0;
     this.openTimer = 0;
+    this.graceTimer = 0;
   }
 
   open() {
@@ -110,9 +111,23 @@ export class EngineIOConnection extends EventTarget {
     return true;
   }
 
+  /** Closes the WebSocket now (as engine.io-client does on this transport: no close packet). */
   close(reason = "client close") {
-    if (this.state === "open") this.sendRaw(PACKET.CLOSE);
     this.finish(reason);
+  }
+
+  /**
+   * Lets the server close the WebSocket (after the Socket.IO layer said goodbye), closing it here
+   * only if the server has not within `timeout` ms. With the closing handshake started by the server,
+   * the two sides never send their close frames at the same time.
+   */
+  closeGracefully(timeout = 1000) {
+    if (this.state !== "open") {
+      this.finish("client close");
+      return;
+    }
+    clearTimeout(this.graceTimer);
+    this.graceTimer = setTimeout(() => this.finish("client close"), timeout);
   }
 
   finish(reason) {
@@ -120,12 +135,14 @@ export class EngineIOConnection extends EventTarget {
     this.state = "closed";
     clearTimeout(this.watchdog);
     clearTimeout(this.openTimer);
-    if (this.ws && this.ws.readyState <= WebSocket.OPEN) {
-      try {
-        this.ws.close(1000);
-      } catch {
-        /* already closing */
-      }
+    clearTimeout(this.graceTimer);
+    const ws = this.ws;
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      ws.close(1000);
+    } else if (ws && ws.readyState === WebSocket.CONNECTING) {
+      // Closing a WebSocket that is still connecting makes the browser log a failure: let it
+      // open first, then close it.
+      ws.addEventListener("open", () => ws.close(1000), { once: true });
     }
     this.dispatchEvent(new CustomEvent("close", { detail: reason }));
   }

@@ -71,18 +71,36 @@ export class SocketIOClient extends EventTarget {
     this.wanted = false;
     clearTimeout(this.retryTimer);
     this.retryTimer = 0;
-    const engine = this.engine;
-    if (engine) {
-      if (this.state === "connected") engine.send(TYPE.DISCONNECT);
-      engine.close("client close");
-    }
+    this.hangUp("client close");
     this.setState("closed");
   }
 
-  /** Drops the current connection and reconnects (used when the identity changes). */
+  /** Drops the current connection and reconnects at once (e.g. when the identity changes). */
   reconnect() {
-    if (this.engine) this.engine.close("client reconnect");
-    else this.retryNow();
+    if (!this.engine) return this.retryNow();
+    this.hangUp("client reconnect");
+    this.attempt = 0;
+    this.retryNow();
+  }
+
+  /**
+   * Leaves the current connection: DISCONNECT, then the server closes the WebSocket (see
+   * EngineIOConnection.closeGracefully). From here on nothing from that connection is looked at.
+   */
+  hangUp(reason) {
+    const engine = this.engine;
+    if (!engine) return;
+    const wasConnected = this.state === "connected";
+    this.engine = null;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = 0;
+    if (wasConnected) {
+      engine.send(TYPE.DISCONNECT);
+      engine.closeGracefully();
+    } else {
+      engine.close(reason);
+    }
+    this.lost(reason, { retry: false });
   }
 
   openEngine() {
@@ -163,7 +181,7 @@ export class SocketIOClient extends EventTarget {
     }
   }
 
-  lost(reason) {
+  lost(reason, { retry = true } = {}) {
     const wasConnected = this.state === "connected";
     this.engine = null;
     this.sid = null;
@@ -173,6 +191,7 @@ export class SocketIOClient extends EventTarget {
       this.acks.delete(id);
     }
     if (wasConnected) this.dispatchEvent(new CustomEvent("disconnect", { detail: { reason } }));
+    if (!retry) return;
     if (!this.wanted) {
       this.setState("closed");
       return;

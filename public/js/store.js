@@ -3,6 +3,7 @@
 // state = {
 //   session:    {token, email, name, avatar} | null      (persisted)
 //   notice:     a message for the login form ("your session has expired", ...) | ""
+//   lastEmail:  the account that was logged out, to fill in the login form
 //   connection: {state: connecting|connected|reconnecting|closed, retryIn}
 //   rooms:      [{id, name, online, unread}]             (the room list)
 //   roomId:     the room shown, or null
@@ -37,6 +38,7 @@ class Store extends EventTarget {
     this.state = {
       session: loadSession(),
       notice: "",
+      lastEmail: "",
       connection: { state: "closed", retryIn: 0 },
       rooms: [],
       roomId: null,

@@ -22,6 +22,19 @@ TEST_VENV_PINS=(
   simple-websocket==1.1.0
   wsproto==1.3.2
   h11==0.16.0
+  selenium==4.51.0
+  trio==0.35.0
+  trio-websocket==0.12.2
+  outcome==1.3.0.post0
+  sniffio==1.3.1
+  sortedcontainers==2.4.0
+  attrs==26.1.0
+  pysocks==1.7.1
+  certifi==2026.10.18
+  urllib3==2.8.0
+  typing_extensions==4.16.0
+  idna==3.20
+  charset-normalizer==3.5.2
 )
 
 # python-engineio 3.14.2's client uses requests for polling and websocket-client for the upgrade

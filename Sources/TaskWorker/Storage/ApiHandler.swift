@@ -74,7 +74,10 @@ final class ApiHandler {
         // Hashing first (~50 ms) keeps the insert's statement short.
         guard let hash = hasher.hash(password) else { return ApiAnswer.invalid }
         let token = RandomToken.apiToken()
-        guard let user = try store.register(email: email, passwordHash: hash, avatar: avatar, token: token) else {
+        // The rooms' seqs as the worker saw them: messages numbered but not yet committed are not
+        // unread for someone who registered after they were sent.
+        let seen = r.object["seqs"]?.objectValue.map { String(decoding: JSONWriter.encode(.object($0)), as: UTF8.self) } ?? "{}"
+        guard let user = try store.register(email: email, passwordHash: hash, avatar: avatar, token: token, seenSeqs: seen) else {
             return ApiAnswer.emailTaken
         }
         return ApiAnswer.ok([("user", ApiAnswer.user(user)), ("token", .string(token))])

@@ -9,7 +9,8 @@ extension ChatStore {
 
     /// Creates the user with a first token, and marks every room read up to its current highest seq
     /// (unread counts start at 0), all in one statement. Nil when the email is taken in any case.
-    func register(email: String, passwordHash: String, avatar: String, token: String) throws(DatabaseError) -> StoredUser? {
+    func register(email: String, passwordHash: String, avatar: String, token: String,
+                  seenSeqs: String = "{}") throws(DatabaseError) -> StoredUser? {
         let result = try db.execute("""
             WITH u AS (
                 INSERT INTO users (name, email, password_hash, avatar)
@@ -18,13 +19,14 @@ extension ChatStore {
                 RETURNING *
             ), reads AS (
                 INSERT INTO room_reads (user_id, room_id, last_read_seq)
-                SELECT u.id, r.id, COALESCE((SELECT max(m.seq) FROM messages m WHERE m.room_id = r.id), 0)
+                SELECT u.id, r.id, GREATEST(COALESCE((SELECT max(m.seq) FROM messages m WHERE m.room_id = r.id), 0),
+                                            COALESCE(($5::jsonb ->> r.id::text)::bigint, 0))
                 FROM u CROSS JOIN rooms r
             ), token AS (
                 INSERT INTO api_tokens (user_id, token_hash) SELECT u.id, $4 FROM u
             )
             SELECT \(StoredUser.columns) FROM u
-            """, [email, passwordHash, avatar, ChatStore.tokenHash(token)])
+            """, [email, passwordHash, avatar, ChatStore.tokenHash(token), seenSeqs])
         return result.isEmpty ? nil : StoredUser(result, row: 0)
     }
 

@@ -12,7 +12,10 @@ extension APIRoutes {
         guard password.count >= AccountRules.minimumPasswordLength else { return fail(exchange, "The password must be at least 6 characters.") }
         guard password.utf8.count <= AccountRules.maximumPasswordLength else { return fail(exchange, "The password may not be greater than 72 bytes.") }
         let src = request.string("src").flatMap { AccountRules.isAcceptableAvatarURL($0) ? $0 : nil } ?? AccountRules.defaultAvatar
-        chat.storage.call("register", ["email": .string(email), "password": .string(password), "avatar": .string(src)]) { [weak self] result in
+        var seqs = JSONObject()
+        for room in chat.rooms.ids { seqs[String(room)] = .int(Int64(worker.context.region.rooms.lastSeq(room: room))) }
+        chat.storage.call("register", ["email": .string(email), "password": .string(password), "avatar": .string(src),
+                                       "seqs": .object(seqs)]) { [weak self] result in
             guard let self else { return }
             switch result {
             case .ok(let object):
