@@ -8,6 +8,7 @@ let package = Package(
     name: "ChatRoom",
     products: [
         .executable(name: "chatroom", targets: ["chatroom"]),
+        .executable(name: "chatroom-bench", targets: ["chatroom-bench"]),
     ],
     targets: [
         // Syscall glue Swift's Glibc module lacks: epoll, signalfd, accept4, SCM_RIGHTS, prctl.
@@ -29,9 +30,12 @@ let package = Package(
         // The executable: CLI, master process, daemonizing; forks the roles above.
         .executableTarget(name: "chatroom", dependencies: ["Shared", "Worker", "TaskWorker"],
                           path: "Sources/Master"),
+        // Load client: a single-process epoll WebSocket/Socket.IO benchmark (loopback only).
+        .executableTarget(name: "chatroom-bench", dependencies: ["Shared", "CShim"], path: "Sources/Bench"),
 
         .testTarget(name: "SharedTests", dependencies: ["Shared"], path: "Tests/SharedTests"),
         .testTarget(name: "StorageTests", dependencies: ["TaskWorker", "Shared"], path: "Tests/StorageTests"),
         .testTarget(name: "WorkerTests", dependencies: ["Worker", "Shared"], path: "Tests/WorkerTests"),
+        .testTarget(name: "BenchTests", dependencies: ["chatroom-bench"], path: "Tests/BenchTests"),
     ]
 )
