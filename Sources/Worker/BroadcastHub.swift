@@ -128,7 +128,9 @@ final class BroadcastHub: WebSocketEndpoint {
 
     /// Writes a frame to this worker's members (from a local sender or another worker).
     func deliver(_ frame: SharedBytes) {
-        for member in members.sessions { member.send(frame) }
+        // A copy to iterate: a send may drop a slow client, which removes it from `members`.
+        let recipients = members
+        recipients.send(frame)
         worker.counters.add(.deliveries, Int64(members.count))
     }
 }

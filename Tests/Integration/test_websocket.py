@@ -155,3 +155,32 @@ def test_stop_closes_websockets_with_1001(server_factory):
         thread.join()
         assert info.value.rcvd.code == 1001
         assert result["stop"].returncode == 0
+
+
+@pytest.mark.parametrize("path", ["/echo", "/echo.io/?EIO=4&transport=websocket"], ids=["echo", "engineio"])
+def test_a_client_close_is_answered_with_exactly_one_close_frame(server_factory, path):
+    server = server_factory(workers=1, args=["--echo"]).start()
+    s, head = wsraw.handshake(server, path=path)
+    assert head.startswith(b"HTTP/1.1 101")
+    data = head.partition(b"\r\n\r\n")[2]
+    if "echo.io" in path:
+        s.sendall(wsraw.frame(0x1, b"40"))
+        time.sleep(0.2)  # let the Socket.IO connect be answered first
+    s.sendall(wsraw.frame(0x8, b"\x03\xe8"))
+    s.settimeout(5)
+    while True:  # everything the server sends until it closes the TCP connection
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    frames = []
+    while data:
+        length, offset = data[1] & 0x7F, 2
+        if length == 126:
+            length, offset = int.from_bytes(data[2:4], "big"), 4
+        frames.append((data[0] & 0x0F, data[offset:offset + length]))
+        data = data[offset + length:]
+    closes = [wsraw.close_code(payload) for opcode, payload in frames if opcode == 0x8]
+    assert closes == [1000], frames
+    if "echo.io" in path:
+        assert frames[0][1].startswith(b"0{") and frames[1][1].startswith(b"40")

@@ -2,7 +2,7 @@ import CShim
 import Glibc
 
 /// What is waiting to be written to one socket: shared byte blocks and file ranges, written with
-/// `writev` (up to 64 blocks per call) and `sendfile`.
+/// `sendmsg` (up to 64 blocks per call) and `sendfile`.
 public struct OutboundQueue {
     public enum WriteResult: Equatable {
         /// Everything was written.
@@ -89,7 +89,7 @@ public struct OutboundQueue {
         }
         var n: Int
         repeat {
-            n = writev(socket, iov, Int32(count))
+            n = OutboundQueue.send(socket, iov, count)
         } while n < 0 && errno == EINTR
         if n < 0 {
             return Errno.isWouldBlock(errno) ? .blocked : .failed(errno)
@@ -108,6 +108,23 @@ public struct OutboundQueue {
             }
         }
         return n < requested ? .blocked : .drained
+    }
+
+    /// `send`/`sendmsg` rather than `writev`: on a socket they skip the VFS write path (file
+    /// position lock, fsnotify, iovec import), measurably cheaper per delivery. Anything that is not a
+    /// socket (a pipe in a test) gets `writev`.
+    private static func send(_ fd: Int32, _ iov: UnsafeMutablePointer<iovec>, _ count: Int) -> Int {
+        let n: Int
+        if count == 1 {
+            n = Glibc.send(fd, iov[0].iov_base, iov[0].iov_len, Int32(MSG_NOSIGNAL))
+        } else {
+            var message = msghdr()
+            message.msg_iov = iov
+            message.msg_iovlen = count
+            n = sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
+        }
+        if n < 0 && errno == ENOTSOCK { return writev(fd, iov, Int32(count)) }
+        return n
     }
 
     private static let maxVectors = 64

@@ -91,6 +91,9 @@ extension ChatApplication {
 
     /// F3: unread grows only for users who are not in the room and did not send the message.
     func bumpUnread(room: Int, sender: Int64) {
+        // Every connection here in this room (members are a subset of connections): nobody to
+        // count for, so skip the walk over all connections, per message.
+        if members[room]?.count == connections.count { return }
         for connection in connections.values where connection.room != room && connection.unread != nil {
             guard let user = connection.user, user.id != sender, !presence.contains(user: user.id, room: room) else { continue }
             connection.unread?[room, default: 0] += 1
