@@ -106,17 +106,7 @@ extension ChatStore {
             ORDER BY page.seq
             """, [String(room), String(skip), String(total)])
         guard !result.isEmpty, let count = result.int64(row: 0, column: "n") else { return nil }
-        var items: [HistoryItem] = []
-        for row in 0..<result.rowCount {
-            guard let id = result.int64(row: row, column: "id") else { continue }  // the empty page's row
-            items.append(HistoryItem(
-                id: id, seq: result.int64(row: row, column: "seq") ?? 0,
-                email: result.string(row: row, column: "email") ?? "", name: result.string(row: row, column: "name") ?? "",
-                avatar: result.string(row: row, column: "avatar") ?? "", msg: result.string(row: row, column: "msg") ?? "",
-                img: result.string(row: row, column: "img") ?? "", room: Int(result.int64(row: row, column: "room_id") ?? 0),
-                at: result.int64(row: row, column: "at") ?? 0))
-        }
-        return (count, items)
+        return (count, ChatStore.historyItems(result))
     }
 
     /// Messages of `room` after `seq`, ascending, at most `limit`: what a client missed while it
@@ -131,6 +121,11 @@ extension ChatStore {
             ORDER BY m.seq
             LIMIT $3::integer
             """, [String(room), String(seq), String(limit)])
+        return ChatStore.historyItems(result)
+    }
+
+    /// The rows of a history query; a row without an id (the empty page's) is skipped.
+    private static func historyItems(_ result: QueryResult) -> [HistoryItem] {
         var items: [HistoryItem] = []
         for row in 0..<result.rowCount {
             guard let id = result.int64(row: row, column: "id") else { continue }
