@@ -97,8 +97,24 @@ extension ChatApplication {
         for connection in connections.values where connection.room != room && connection.unread != nil {
             guard let user = connection.user, user.id != sender, !presence.contains(user: user.id, room: room) else { continue }
             connection.unread?[room, default: 0] += 1
-            connection.socket.emit("count", countMap(connection))
+            countChanged(connection)
         }
+    }
+
+    /// `count` carries the whole map, so a busy room's messages need not each cost every other
+    /// online user a frame: changes within `countCoalescing` ms go out as one `count`.
+    func countChanged(_ connection: ChatConnection) {
+        countsDue[ObjectIdentifier(connection)] = connection
+        guard !countFlushScheduled else { return }
+        countFlushScheduled = true
+        worker.loop.schedule(after: ChatApplication.countCoalescing) { [weak self] in self?.flushCounts() }
+    }
+
+    private func flushCounts() {
+        countFlushScheduled = false
+        let due = countsDue
+        countsDue = [:]
+        for connection in due.values where !connection.closed { connection.socket.emit("count", countMap(connection)) }
     }
 
     func countMap(_ connection: ChatConnection) -> JSONValue {

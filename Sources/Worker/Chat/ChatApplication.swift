@@ -14,6 +14,10 @@ final class ChatApplication: SocketIOApplication {
     /// This worker's connections, and those in each room.
     var connections: [ObjectIdentifier: ChatConnection] = [:]
     var members: [Int: [ObjectIdentifier: ChatConnection]] = [:]
+    /// Connections whose unread counts changed and are told at the next coalesced `count`.
+    var countsDue: [ObjectIdentifier: ChatConnection] = [:]
+    var countFlushScheduled = false
+    static let countCoalescing: Int64 = 100
     /// Tokens found invalid lately (not worth another job for a few seconds).
     private var rejectedTokens: [String: Int64] = [:]
 
