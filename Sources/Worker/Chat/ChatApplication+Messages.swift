@@ -31,8 +31,9 @@ extension ChatApplication {
             case .failure(let refused): return reject(connection, "message", refused.reason)
             }
         }
-        guard let message = post(room: room, user: user, text: text, image: image, completion: { [weak connection] status, answer in
-            guard let connection, !connection.closed else { return }
+        let number = connection.number
+        guard let message = post(room: room, user: user, text: text, image: image, completion: { [weak self] status, answer in
+            guard let self, let connection = self.connections[number], !connection.closed else { return }
             guard status == .done, let object = answer else {
                 return connection.socket.emit("error", .object(["message": "message could not be stored", "event": "message"]))
             }
@@ -41,7 +42,7 @@ extension ChatApplication {
             return reject(connection, "message", "server busy: message not accepted, try again")
         }
         // The tutorial always echoes to the sender, in the room or not.
-        if members[room]?[ObjectIdentifier(connection)] == nil { connection.socket.send(message.packet) }
+        if members[room]?[connection.number] == nil { connection.socket.send(message.packet) }
     }
 
     /// Numbers, delivers and stores one message (from Socket.IO or `/ws`). Nil when the job queue
@@ -95,7 +96,8 @@ extension ChatApplication {
         // count for, so skip the walk over all connections, per message.
         if members[room]?.count == connections.count { return }
         for connection in connections.values where connection.room != room && connection.unread != nil {
-            guard let user = connection.user, user.id != sender, !presence.contains(user: user.id, room: room) else { continue }
+            let user = connection.userID
+            guard user != 0, user != sender, !presence.contains(user: user, room: room) else { continue }
             connection.unread?[room, default: 0] += 1
             countChanged(connection)
         }
@@ -104,7 +106,7 @@ extension ChatApplication {
     /// `count` carries the whole map, so a busy room's messages need not each cost every other
     /// online user a frame: changes within `countCoalescing` ms go out as one `count`.
     func countChanged(_ connection: ChatConnection) {
-        countsDue[ObjectIdentifier(connection)] = connection
+        countsDue[connection.number] = connection
         guard !countFlushScheduled else { return }
         countFlushScheduled = true
         worker.loop.schedule(after: ChatApplication.countCoalescing) { [weak self] in self?.flushCounts() }
@@ -133,8 +135,9 @@ extension ChatApplication {
 
     func loadUnread(_ connection: ChatConnection) {
         guard let user = connection.user else { return }
-        storage.call("unread", ["user": .int(user.id)]) { [weak self, weak connection] answer in
-            guard let self, let connection, !connection.closed, connection.user?.id == user.id else { return }
+        let number = connection.number
+        storage.call("unread", ["user": .int(user.id)]) { [weak self] answer in
+            guard let self, let connection = self.connections[number], !connection.closed, connection.userID == user.id else { return }
             var unread: [Int: Int] = [:]
             for id in self.rooms.ids {
                 unread[id] = self.presence.contains(user: user.id, room: id) ? 0
@@ -153,7 +156,7 @@ extension ChatApplication {
     func markRead(user: Int64, room: Int) {
         let seq = worker.context.region.rooms.lastSeq(room: room)
         storage.call("markRead", ["user": .int(user), "room": .int(Int64(room)), "seq": .int(Int64(seq))]) { _ in }
-        for connection in connections.values where connection.user?.id == user && connection.unread != nil {
+        for connection in connections.values where connection.userID == user && connection.unread != nil {
             if connection.unread?[room] != 0 || connection.room == room {
                 connection.unread?[room] = 0
                 connection.socket.emit("count", countMap(connection))

@@ -12,7 +12,7 @@ extension ChatApplication {
     func announce(_ event: String, room: Int, alsoTo extra: ChatConnection? = nil) {
         let packet = OutgoingPacket.event(event, onlineMap(room))
         for connection in (members[room] ?? [:]).values { connection.socket.send(packet) }
-        if let extra, members[room]?[ObjectIdentifier(extra)] == nil { extra.socket.send(packet) }
+        if let extra, members[room]?[extra.number] == nil { extra.socket.send(packet) }
     }
 
     func join(_ connection: ChatConnection, room: Int) {
@@ -23,7 +23,7 @@ extension ChatApplication {
         }
         if let previous = connection.room { leave(connection, room: previous, tellLeaver: true) }
         connection.room = room
-        members[room, default: [:]][ObjectIdentifier(connection)] = connection
+        members[room, default: [:]][connection.number] = connection
         _ = connection.socket.setSharedRoom(room)
         let changed = presence.join(slot: slot, room: room, user)
         worker.peers.broadcast(.chat, ChatPeerMessage.joined(room: room, profile: user).encoded())
@@ -47,7 +47,7 @@ extension ChatApplication {
         } else if tellLeaver {
             connection.socket.emit("roomout", onlineMap(room))
         }
-        members[room]?[ObjectIdentifier(connection)] = nil
+        members[room]?[connection.number] = nil
         connection.room = nil
         if !connection.closed { _ = connection.socket.setSharedRoom(0) }
         // Read up to here: what arrives while the user is away counts as unread.
@@ -75,7 +75,7 @@ extension ChatApplication {
         case .profileChanged(let profile):
             tokens.update(profile)
             presence.updateProfile(profile)
-            for connection in connections.values where connection.user?.id == profile.id { connection.user = profile }
+            for connection in connections.values where connection.userID == profile.id { connection.user = profile }
         }
     }
 

@@ -12,10 +12,11 @@ final class ChatApplication: SocketIOApplication {
     let images: ImageStore
     var presence = Presence()
     /// This worker's connections, and those in each room.
-    var connections: [ObjectIdentifier: ChatConnection] = [:]
-    var members: [Int: [ObjectIdentifier: ChatConnection]] = [:]
+    var connections: [Int: ChatConnection] = [:]
+    var members: [Int: [Int: ChatConnection]] = [:]
+    private var nextNumber = 0
     /// Connections whose unread counts changed and are told at the next coalesced `count`.
-    var countsDue: [ObjectIdentifier: ChatConnection] = [:]
+    var countsDue: [Int: ChatConnection] = [:]
     var countFlushScheduled = false
     static let countCoalescing: Int64 = 100
     /// Tokens found invalid lately (not worth another job for a few seconds).
@@ -40,16 +41,19 @@ final class ChatApplication: SocketIOApplication {
 
     func socketConnected(_ socket: SocketIOSocket, auth: JSONValue?) {
         let rate = worker.configuration.messageRate
-        let connection = ChatConnection(socket: socket, limiter: RateLimiter(rate: rate, burst: rate * 2, now: now))
+        nextNumber += 1
+        let connection = ChatConnection(socket: socket, number: nextNumber,
+                                        limiter: RateLimiter(rate: rate, burst: rate * 2, now: now))
         socket.userData = connection
-        connections[ObjectIdentifier(connection)] = connection
+        connections[connection.number] = connection
         let token = auth?.objectValue?["token"]?.stringValue ?? auth?.objectValue?["api_token"]?.stringValue
             ?? socket.query.first("api_token")
         guard let token, TokenCache.isPlausible(token) else { return }
         // A1: a valid handshake token binds the connection; events wait for the lookup.
         connection.lookupInFlight = true
-        resolve(token) { [weak self, weak connection] profile in
-            guard let self, let connection, !connection.closed else { return }
+        let number = connection.number
+        resolve(token) { [weak self] profile in
+            guard let self, let connection = self.connections[number], !connection.closed else { return }
             connection.lookupInFlight = false
             if let profile { self.bind(connection, to: profile) }
             self.drain(connection)
@@ -67,7 +71,7 @@ final class ChatApplication: SocketIOApplication {
         connection.closed = true
         connection.waiting = []
         if let room = connection.room { leave(connection, room: room, tellLeaver: false) }
-        connections[ObjectIdentifier(connection)] = nil
+        connections[connection.number] = nil
         socket.userData = nil
     }
 
@@ -101,8 +105,9 @@ final class ChatApplication: SocketIOApplication {
                     // Look it up, then handle this same event again.
                     connection.waiting.insert(event, at: 0)
                     connection.lookupInFlight = true
-                    resolve(token) { [weak self, weak connection] _ in
-                        guard let self, let connection, !connection.closed else { return }
+                    let number = connection.number
+                    resolve(token) { [weak self] _ in
+                        guard let self, let connection = self.connections[number], !connection.closed else { return }
                         connection.lookupInFlight = false
                         self.drain(connection)
                     }

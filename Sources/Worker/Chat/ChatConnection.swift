@@ -5,8 +5,16 @@ final class ChatConnection {
     typealias Event = (name: String, arguments: [JSONValue], ackID: UInt64?)
 
     unowned let socket: SocketIOSocket
+    /// This worker's number for the connection. Callbacks look the connection up by it rather than
+    /// holding a weak reference: a weakly referenced object pays for every retain and release on
+    /// the slow path, and the per-message loops touch every connection.
+    let number: Int
     /// Who this connection acts as (PROTOCOL.md §5.1); nil = anonymous.
-    var user: UserProfile?
+    var user: UserProfile? {
+        didSet { userID = user?.id ?? 0 }
+    }
+    /// `user?.id`, kept apart so that per-message loops need not copy the profile.
+    private(set) var userID: Int64 = 0
     /// The chat room it is in (at most one, F23).
     var room: Int?
     var limiter: RateLimiter
@@ -19,8 +27,9 @@ final class ChatConnection {
     var countWanted = false
     var closed = false
 
-    init(socket: SocketIOSocket, limiter: RateLimiter) {
+    init(socket: SocketIOSocket, number: Int, limiter: RateLimiter) {
         self.socket = socket
+        self.number = number
         self.limiter = limiter
     }
 }
