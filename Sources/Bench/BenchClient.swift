@@ -331,20 +331,19 @@ final class BenchClient: EventHandler {
 
     /// Closes the socket at once.
     func finishClose(notify: Bool = true) {
-        guard state != .closed else { return }
-        let wasClosing = state == .closing
-        state = .closed
-        if fd >= 0 {
-            loop.unregister(fd)
-            FileDescriptor.close(fd)
-            fd = -1
-        }
-        outbound = []
+        guard let wasClosing = tearDown() else { return }
         if notify && wasClosing { delegate.clientClosed(self) }
     }
 
     private func fail(_ reason: String) {
-        guard state != .closed else { return }
+        guard let wasClosing = tearDown() else { return }
+        if wasClosing { delegate.clientClosed(self) } else { delegate.clientFailed(self, reason) }
+    }
+
+    /// Closes the socket and forgets what was queued; whether a close handshake was under way, or
+    /// nil when the client was already closed.
+    private func tearDown() -> Bool? {
+        guard state != .closed else { return nil }
         let wasClosing = state == .closing
         state = .closed
         if fd >= 0 {
@@ -353,7 +352,7 @@ final class BenchClient: EventHandler {
             fd = -1
         }
         outbound = []
-        if wasClosing { delegate.clientClosed(self) } else { delegate.clientFailed(self, reason) }
+        return wasClosing
     }
 }
 

@@ -38,6 +38,7 @@ public final class TaskWorkerProcess: MessageChannelDelegate, EventHandler, Turn
         self.slot = slot
         loop = try EventLoop()
         runner = JobRunner(executor: executor) { [unowned self] job, outcome in
+            if job.kind == .messageReceived && outcome.status == .done { counters.add(.messagesStored, 1) }
             outcome.payload.withUnsafeBytes { body in
                 _ = links[job.worker].send(header: TaskMessage.ackHeader(id: job.id, status: outcome.status), body: body)
             }

@@ -62,6 +62,8 @@ def test_sixty_clients_on_four_workers_get_every_message_once(chat_server):
                           and len(r) == len(expected) and r, timeout=10, message="messages stored")
         assert [row["seq"] for row in rows] == list(range(1, len(expected) + 1))
         assert sorted(row["msg"] for row in rows) == sorted(expected)
+        assert wait_until(lambda: server.counter_total("messagesStored", role="task") == len(expected), timeout=10,
+                          message="task workers counted the stored messages")
     finally:
         for ws in clients:
             ws.close()

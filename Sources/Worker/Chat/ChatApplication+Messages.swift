@@ -66,11 +66,17 @@ extension ChatApplication {
         let packet = OutgoingPacket.event("message", .object(body))
         worker.counters.add(.messagesOut, 1)
         deliver(packet, room: room, sender: user.id)
+        // Workers with members get the packet; the others only need to count it as unread.
         let workers = worker.context.region.rooms.workersWithMembers(room: room)
-        let full = ChatPeerMessage.roomMessage(room: room, sender: user.id, packet: packet.packetBytes).encoded()
-        let bump = ChatPeerMessage.unreadBump(room: room, sender: user.id).encoded()
+        var full: [UInt8]?, bump: [UInt8]?
         for peer in 0..<worker.context.topology.workerCount where peer != slot {
-            worker.peers.send(to: peer, .chat, workers.contains(peer) ? full : bump)
+            if workers.contains(peer) {
+                if full == nil { full = ChatPeerMessage.roomMessage(room: room, sender: user.id, packet: packet.packetBytes).encoded() }
+                worker.peers.send(to: peer, .chat, full!)
+            } else {
+                if bump == nil { bump = ChatPeerMessage.unreadBump(room: room, sender: user.id).encoded() }
+                worker.peers.send(to: peer, .chat, bump!)
+            }
         }
         let job: JSONValue = .object(["room": .int(Int64(room)), "seq": .int(Int64(seq)), "user": .int(user.id),
                                       "msg": .string(text), "img": .string(image), "at": .int(at)])

@@ -10,9 +10,13 @@ extension ChatApplication {
 
     /// Sends `event` ("room" or "roomout") with the room's online map to this worker's members of it.
     func announce(_ event: String, room: Int, alsoTo extra: ChatConnection? = nil) {
+        let recipients = members[room] ?? [:]
+        let outsider = extra.flatMap { recipients[$0.number] == nil ? $0 : nil }
+        // Every worker hears of every join and leave; most have nobody in the room to tell.
+        guard !recipients.isEmpty || outsider != nil else { return }
         let packet = OutgoingPacket.event(event, onlineMap(room))
-        for connection in (members[room] ?? [:]).values { connection.socket.send(packet) }
-        if let extra, members[room]?[extra.number] == nil { extra.socket.send(packet) }
+        for connection in recipients.values { connection.socket.send(packet) }
+        outsider?.socket.send(packet)
     }
 
     func join(_ connection: ChatConnection, room: Int) {

@@ -96,23 +96,21 @@ final class ChatApplication: SocketIOApplication {
             guard let token = tokenValue.stringValue, TokenCache.isPlausible(token) else {
                 return connection.socket.emit("login", .string(ChatApplication.loginRequired))
             }
-            if connection.user == nil || tokens.lookup(token, now: now)?.id != connection.user?.id {
-                if let profile = tokens.lookup(token, now: now) {
-                    bind(connection, to: profile)
-                } else if let until = rejectedTokens[token], until > now {
-                    return connection.socket.emit("login", .string(ChatApplication.loginRequired))
-                } else {
-                    // Look it up, then handle this same event again.
-                    connection.waiting.insert(event, at: 0)
-                    connection.lookupInFlight = true
-                    let number = connection.number
-                    resolve(token) { [weak self] _ in
-                        guard let self, let connection = self.connections[number], !connection.closed else { return }
-                        connection.lookupInFlight = false
-                        self.drain(connection)
-                    }
-                    return
+            if let profile = tokens.lookup(token, now: now) {
+                bind(connection, to: profile)
+            } else if let until = rejectedTokens[token], until > now {
+                return connection.socket.emit("login", .string(ChatApplication.loginRequired))
+            } else {
+                // Look it up, then handle this same event again (from the cache, or refused).
+                connection.waiting.insert(event, at: 0)
+                connection.lookupInFlight = true
+                let number = connection.number
+                resolve(token) { [weak self] _ in
+                    guard let self, let connection = self.connections[number], !connection.closed else { return }
+                    connection.lookupInFlight = false
+                    self.drain(connection)
                 }
+                return
             }
         }
         guard connection.user != nil else {

@@ -51,8 +51,6 @@ final class SocketIOSocket {
     /// when needed rather than keeping it.
     var row: ConnectionHandle? { session?.row }
 
-    var connectionIndex: Int? { row?.index }
-
     /// Records the socket's user in the shared table (0: nobody).
     func setSharedUser(_ userId: UInt64) {
         guard let session, let row = session.row else { return }
