@@ -12,6 +12,10 @@ struct ChildSlot {
     /// Consecutive deaths within `ChildSlot.stableAfter` of starting.
     var quickFailures = 0
     var restartTimer: TimerID?
+    /// A reload's retiring worker, still passing its connections to `pid`, its successor.
+    var handingOverPid: Int32?
+    /// Non-zero while the process in the slot is adopting connections (hand-over id).
+    var handOverID: UInt64 = 0
 
     static let stableAfter: Int64 = 10_000
     static let maxBackoff: Int64 = 30_000

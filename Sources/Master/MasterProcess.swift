@@ -9,7 +9,7 @@ import Worker
 /// signals into actions. It never touches client traffic.
 ///
 ///   SIGTERM, SIGINT  graceful stop: workers first (they close WebSockets with 1001), then task workers
-///   SIGUSR1          reload the workers one at a time
+///   SIGUSR1          reload the workers one at a time, each handing its connections to its successor
 ///   SIGUSR2          reload the task workers one at a time (each finishes its batch first)
 ///   SIGHUP           reopen the log file, in every process
 ///   SIGCHLD          reap, then respawn (with back-off) or continue a reload or a stop
@@ -38,6 +38,9 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
     private var stopDeadline: TimerID?
     private var exitStatus: Int32 = 0
     private let masterPid = getpid()
+    /// Children are exec'd from this file, so a reload runs the binary installed now.
+    private var executable = ProcessImage.executablePath()
+    private var lastHandOverID: UInt64 = 0
 
     init(configuration: Configuration, topology: ProcessTopology, region: SharedRegion, pidFile: PidFile,
          readinessFD: Int32) throws {
@@ -101,7 +104,8 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
 
     private var allSlots: [ChildSlot] { workers + taskWorkers }
 
-    private func spawn(_ role: ProcessRole) {
+    /// `handOverID` non-zero: the new worker first adopts the connections of the hand-over.
+    private func spawn(_ role: ProcessRole, handOverID: UInt64 = 0) {
         update(role) { $0.restartTimer = nil }
         fflush(nil)
         let pid = fork()
@@ -110,13 +114,14 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
             scheduleRespawn(role, after: 1000)
             return
         }
-        if pid == 0 { runChild(role) }
+        if pid == 0 { runChild(role, handOverID: handOverID) }
         let now = Clock.monotonicMilliseconds()
         update(role) {
             $0.pid = pid
             $0.startedAt = now
             $0.ready = false
             $0.retiring = false
+            $0.handOverID = handOverID
         }
         let (kind, index) = role.kindAndSlot
         region.processes.started(kind: kind, slot: index, pid: pid, nowMs: UInt64(Clock.wallMilliseconds()))
@@ -124,8 +129,9 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
         Log.info("process started", ["role": role, "pid": pid])
     }
 
-    /// The child side of fork: shed the master's descriptors and signal set-up, then become the role.
-    private func runChild(_ role: ProcessRole) -> Never {
+    /// The child side of fork: shed the master's descriptors and signal set-up, then exec the
+    /// binary as the role (see `ChildLaunch`); only if exec fails, become the role in this image.
+    private func runChild(_ role: ProcessRole, handOverID: UInt64) -> Never {
         Signals.resetForChild()
         _ = cshim_set_parent_death_signal(SIGTERM)
         if getppid() != masterPid { _exit(1) }
@@ -134,7 +140,20 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
         pidFile.closeInChild()
         FileDescriptor.close(readinessFD)
         topology.closeOthers(keeping: role)
-        let context = ChildContext(role: role, configuration: configuration, topology: topology, region: region)
+        if let executable {
+            let launch = ChildLaunch(role: role, handOverID: handOverID,
+                                     regionName: SharedRegion.name(forPidFile: configuration.pidFile),
+                                     topology: topology, configuration: configuration)
+            let kept = topology.descriptors(for: role)
+            for fd in kept { FileDescriptor.setCloseOnExec(fd, false) }
+            setenv(ChildLaunch.environmentVariable, launch.encoded(), 1)
+            let code = ProcessImage.exec(executable, [executable, ChildLaunch.verb, role.description])
+            for fd in kept { FileDescriptor.setCloseOnExec(fd, true) }
+            unsetenv(ChildLaunch.environmentVariable)
+            Log.warn("exec failed; running the master's image instead", ["path": executable, "error": Errno.describe(code)])
+        }
+        let context = ChildContext(role: role, configuration: configuration, topology: topology, region: region,
+                                   handOverID: handOverID)
         let status: Int32
         switch role {
         case .worker: status = ReactorWorker.run(context)
@@ -162,8 +181,13 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
             var status: Int32 = 0
             let pid = waitpid(-1, &status, WNOHANG)
             if pid <= 0 { break }
+            let exitStatus = ProcessStatus(waitStatus: status)
+            if let role = allSlots.first(where: { $0.handingOverPid == pid })?.role {
+                handedOver(role, pid: pid, status: exitStatus)
+                continue
+            }
             guard let role = allSlots.first(where: { $0.pid == pid })?.role else { continue }
-            childExited(role, pid: pid, status: ProcessStatus(waitStatus: status))
+            childExited(role, pid: pid, status: exitStatus)
         }
     }
 
@@ -172,6 +196,12 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
         update(role) {
             $0.pid = nil
             $0.ready = false
+        }
+        if status == .exited(ChildEntry.incompatible), let path = executable {
+            // The binary now installed cannot join this server: keep serving with the master's image.
+            Log.error("the installed binary cannot join the running server; children now run the master's own image (use restart to upgrade)",
+                      ["path": path])
+            executable = nil
         }
         let (kind, index) = role.kindAndSlot
         region.processes.exited(kind: kind, slot: index)
@@ -194,7 +224,8 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
             failStart("\(role) exited during start-up (\(status))")
         case .starting, .running:
             if let reload, reload.current == index, reload.kind == kind {
-                spawn(role)
+                // A successor that died while adopting starts again and reads on where it stopped.
+                spawn(role, handOverID: record.handOverID)
                 return
             }
             if record.retiring {
@@ -209,9 +240,31 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
         }
     }
 
+    /// The retiring worker of a hand-over exited. Its connections, rows and presence now belong to
+    /// its successor: nothing is reclaimed and nobody is told a worker left.
+    private func handedOver(_ role: ProcessRole, pid: Int32, status: ProcessStatus) {
+        let record = slot(role)
+        update(role) { $0.handingOverPid = nil }
+        if status.isCleanExit {
+            Log.info("process handed over its connections and exited", ["role": role, "pid": pid])
+        } else {
+            Log.warn("process exited during its hand-over", ["role": role, "pid": pid, "status": status])
+            // The successor waits for the end of the hand-over; it will not come from the dead.
+            if case .worker(let index) = role, record.handOverID != 0, record.pid != nil {
+                _ = HandOverEnd(id: record.handOverID, complete: false).encoded().withUnsafeBytes {
+                    send(topology.handOver[index].master, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT))
+                }
+            }
+        }
+        if phase == .stopping { continueStopping() }
+    }
+
     private func childReady(_ role: ProcessRole) {
         guard slot(role).pid != nil else { return }
-        update(role) { $0.ready = true }
+        update(role) {
+            $0.ready = true
+            $0.handOverID = 0
+        }
         let (kind, index) = role.kindAndSlot
         region.processes.setState(kind: kind, slot: index, ProcessState.running.rawValue)
         broadcastToWorkers(.peerStarted(role))
@@ -280,7 +333,33 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
             spawn(role)
             return
         }
-        retire(role, pid: pid)
+        if plan.kind == .worker {
+            handOver(index, from: pid)
+        } else {
+            retire(role, pid: pid)
+        }
+    }
+
+    /// A worker's reload: the running process passes its connections to a new one started at once
+    /// in the same slot, which reads them from the slot's hand-over socket, then the old one exits.
+    private func handOver(_ index: Int, from pid: Int32) {
+        let role = ProcessRole.worker(index)
+        lastHandOverID += 1
+        let id = lastHandOverID
+        update(role) {
+            $0.handingOverPid = pid
+            $0.pid = nil
+            $0.ready = false
+        }
+        region.processes.setState(kind: .worker, slot: index, ProcessState.stopping.rawValue)
+        controls[index].send(ControlMessage.handOver(id: id).encoded())
+        spawn(role, handOverID: id)
+        let timeout = configuration.shutdownTimeout * 1000 + 5000
+        loop.schedule(after: timeout) { [weak self] in
+            guard let self, self.slot(role).handingOverPid == pid else { return }
+            Log.warn("hand-over did not finish in time, killing the old process", ["role": role, "pid": pid])
+            kill(pid, SIGKILL)
+        }
     }
 
     private func retire(_ role: ProcessRole, pid: Int32) {
@@ -315,7 +394,7 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
     }
 
     private func continueStopping() {
-        if workers.contains(where: { $0.pid != nil }) { return }
+        if workers.contains(where: { $0.pid != nil || $0.handingOverPid != nil }) { return }
         let remaining = taskWorkers.filter { $0.pid != nil }
         if remaining.isEmpty {
             finish()

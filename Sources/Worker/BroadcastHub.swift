@@ -37,6 +37,19 @@ final class BroadcastHub: WebSocketEndpoint {
         senders[ObjectIdentifier(session)] = nil
     }
 
+    func handOverSnapshot(_ session: WebSocketSession) -> ConnectionSnapshot? {
+        // Frames waiting for a token lookup are not at a clean point (the lookup is a job, and the
+        // hand-over waits for every job anyway).
+        if let sender = senders[ObjectIdentifier(session)], sender.lookupInFlight || !sender.waiting.isEmpty { return nil }
+        return .webSocket(.broadcast)
+    }
+
+    /// After a hand-over: this process has no members any more.
+    func forgetMembers() {
+        members = MemberList()
+        senders = [:]
+    }
+
     func received(_ session: WebSocketSession, _ kind: WebSocketMessageKind, _ payload: WebSocketMessagePayload) {
         guard kind == .text else {
             session.close(.unsupportedData, "only JSON text messages are accepted")

@@ -308,6 +308,42 @@ final class Connection: EventHandler, TurnEndHandler {
         completion(fd, unread)
     }
 
+    // MARK: passing to this worker's successor (reload)
+
+    /// Whether nothing is half done at this level: no close under way, no hand-off to a peer, no
+    /// file range waiting to be sent. The handler decides the rest (`ConnectionHandler.handOverSnapshot`).
+    var canBeHandedOver: Bool {
+        !isClosed && !closeWhenFlushed && lingerUntil == nil && handOffCompletion == nil && !output.hasFiles
+    }
+
+    /// The snapshot of this connection for a successor process, if it is at a clean point now.
+    var handOverSnapshot: ConnectionSnapshot? {
+        canBeHandedOver ? handler.handOverSnapshot(self) : nil
+    }
+
+    /// Leaves this process without a sound: unwatched, forgotten by the worker, its handler not
+    /// told (the successor carries on with the same protocol state, the shared-table row and the
+    /// room membership). Returns the descriptor (to send, then close), the bytes read but not used
+    /// and the bytes queued but not written.
+    func detachForHandOver() -> (fd: Int32, unread: [UInt8], unsent: [UInt8]) {
+        let unsent = output.takeBytes() ?? []
+        isClosed = true
+        loop.unregister(fd)
+        let unread = input
+        input = []
+        worker.connectionHandedOver(self)
+        return (fd, unread, unsent)
+    }
+
+    /// A connection adopted from the predecessor: bytes it had queued go out first; the bytes it
+    /// had read wait, with reading paused, until `resumeReading` (every connection and session of
+    /// the hand-over must be in place before any input is handled).
+    func adopt(unsent: [UInt8], unread: [UInt8]) {
+        readingPaused = true
+        input = unread
+        if !unsent.isEmpty { send(unsent) }
+    }
+
     func close(_ reason: CloseReason) {
         guard !isClosed else { return }
         handOffCompletion = nil

@@ -11,4 +11,7 @@ protocol ConnectionHandler: AnyObject {
     func shutdown(_ connection: Connection)
     /// The connection is gone (either side closed it); release what refers to it.
     func connectionClosed(_ connection: Connection)
+    /// The protocol state a successor process needs to carry on, or nil while something is half
+    /// done (a request body arriving, a fragmented message, a close handshake).
+    func handOverSnapshot(_ connection: Connection) -> ConnectionSnapshot?
 }

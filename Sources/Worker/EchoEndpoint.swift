@@ -12,4 +12,6 @@ final class EchoEndpoint: WebSocketEndpoint {
     }
 
     func closed(_ session: WebSocketSession) {}
+
+    func handOverSnapshot(_ session: WebSocketSession) -> ConnectionSnapshot? { .webSocket(.echo) }
 }

@@ -252,4 +252,11 @@ final class HTTPSession: ConnectionHandler {
     func connectionClosed(_ connection: Connection) {
         if case .answering = state, let pending = pendingExchange { pending.connectionLost() }
     }
+
+    func handOverSnapshot(_ connection: Connection) -> ConnectionSnapshot? {
+        // Between requests: the start of the next one, if any, is still unread bytes (the parser
+        // starts over on them in the successor).
+        if case .head = state, !closeAfterResponse { return .http }
+        return nil
+    }
 }

@@ -18,7 +18,9 @@ final class PeerLinks: MessageChannelDelegate {
     private var links: [MessageChannel?]
     private var alive: [Bool]
 
-    init(worker: ReactorWorker) throws {
+    /// `reading` false: messages are sent but none read until `startReading` (a worker adopting its
+    /// predecessor's connections must not read what that predecessor may still be reading).
+    init(worker: ReactorWorker, reading: Bool = true) throws {
         self.worker = worker
         let topology = worker.context.topology
         links = Array(repeating: nil, count: topology.workerCount)
@@ -26,7 +28,7 @@ final class PeerLinks: MessageChannelDelegate {
         for other in 0..<topology.workerCount where other != worker.slot {
             let channel = MessageChannel(fd: topology.mesh[worker.slot][other], label: "peer:worker#\(other)", loop: worker.loop)
             channel.delegate = self
-            try channel.start()
+            try channel.start(reading: reading)
             links[other] = channel
         }
     }
@@ -43,6 +45,11 @@ final class PeerLinks: MessageChannelDelegate {
     }
 
     var hasQueuedData: Bool { links.contains { $0?.hasQueuedData ?? false } }
+
+    func startReading() { for link in links { link?.startReading() } }
+
+    /// Messages from now on stay in the sockets for this slot's next process (a hand-over).
+    func stopReading() { for link in links { link?.stopReading() } }
 
     func broadcast(_ kind: PeerMessageKind, _ body: UnsafeRawBufferPointer) {
         let header = [kind.rawValue]

@@ -30,6 +30,11 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
     private var signalFD: Int32 = -1
     private(set) var stopping = false
     private var stopDeadline: Int64 = 0
+    /// Set while this worker passes its connections to its successor (a reload).
+    private var handOverSender: HandOverSender?
+    /// A stop asked for while this worker was still adopting its predecessor's connections.
+    private var adopting = false
+    private var stopAfterAdoption = false
     /// `Date` and `Server` for every response; the date is refreshed once a second by the sweep.
     private(set) var standardHeaders = HTTPHeaders()
 
@@ -57,23 +62,45 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
     }
 
     private func serve() throws -> Int32 {
-        (signalFD, control) = try context.openChildChannels(loop: loop, signalHandler: self, delegate: self)
-        peers = try PeerLinks(worker: self)
-        tasks = try TaskQueue(worker: self)
+        // A worker started by a reload reads nothing its predecessor may still be reading (master,
+        // peers, task workers) until it has adopted that predecessor's connections.
+        adopting = context.handOverID != 0
+        (signalFD, control) = try context.openChildChannels(loop: loop, signalHandler: self, delegate: self,
+                                                            startControl: !adopting)
+        peers = try PeerLinks(worker: self, reading: !adopting)
+        tasks = try TaskQueue(worker: self, reading: !adopting)
         broadcastHub = BroadcastHub(worker: self)
         chat = ChatApplication(worker: self, storage: StorageClient(worker: self))
         socketIOApplication = chat
         api = APIRoutes(worker: self)
         router = try Router(worker: self)
         engineIO = EngineIOMounts(worker: self)
-
         refreshStandardHeaders()
+
+        var adopted: [Connection] = []
+        var completeHandOver = true
+        if adopting {
+            let receiver = HandOverReceiver(worker: self, id: context.handOverID)
+            try receiver.run()
+            adopted = receiver.adopted
+            completeHandOver = receiver.complete
+            adopting = false
+            peers.startReading()
+            tasks.startReading()
+            try control.start()
+        }
+
         listener = Listener(fd: context.topology.listener, worker: self)
         try listener.start()
         loop.scheduleRepeating(every: 1000) { [weak self] in self?.sweep() }
         control.send(ControlMessage.ready.encoded())
         chat.start()
+        if !completeHandOver { releaseUnadoptedRows(keeping: adopted) }
+        if !completeHandOver { chat.rebuildOwnPresence() }
+        // Everything is in place: what the adopted clients sent meanwhile is handled now.
+        for connection in adopted { connection.resumeReading() }
         Log.debug("worker ready")
+        if stopAfterAdoption { beginStopping() }
         loop.run()
         return 0
     }
@@ -111,6 +138,100 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
         counters.add(.connectionsAccepted, 1)
     }
 
+    // MARK: reload hand-over
+
+    var isHandingOver: Bool { handOverSender != nil }
+
+    private func beginHandOver(id: UInt64) {
+        guard !stopping, handOverSender == nil else { return }
+        listener.stop()
+        let sender = HandOverSender(worker: self, id: id)
+        handOverSender = sender
+        sender.begin()
+    }
+
+    /// From the cut-over on, messages to this slot wait in their sockets for the successor.
+    func stopReadingPeers() {
+        peers.stopReading()
+        tasks.stopReading()
+        control.stopReading()
+    }
+
+    /// A connection passed to the successor: it leaves this process's books only.
+    func connectionHandedOver(_ connection: Connection) {
+        connections.remove(connection)
+        counters.add(.connections, -1)
+        if connection.handler is WebSocketSession { counters.add(.webSocketConnections, -1) }
+    }
+
+    /// A connection passed by this slot's previous process, with its protocol state. Its shared
+    /// table row (user, room) comes with it; reading waits until the hand-over is complete.
+    func adoptConnection(_ fd: Int32, row: ConnectionHandle, unread: [UInt8], unsent: [UInt8],
+                         _ snapshot: ConnectionSnapshot) -> Connection? {
+        let table = context.region.connections
+        var handle = row
+        if !table.transfer(row, toWorker: slot, fd: fd) {
+            guard let fresh = table.insert(worker: slot, fd: fd, state: ConnectionState.http.rawValue,
+                                           nowMs: UInt64(Clock.wallMilliseconds())) else {
+                Log.warn("adopted connection refused: connection table full")
+                Glibc.close(fd)
+                return nil
+            }
+            handle = fresh
+        }
+        let connection = Connection(fd: fd, row: handle, peer: Self.peerAddress(of: fd), worker: self,
+                                    handler: HTTPSession(worker: self))
+        var webSocket: WebSocketSession?
+        switch snapshot {
+        case .http:
+            break
+        case .webSocket(let kind):
+            let endpoint: WebSocketEndpoint = kind == .echo ? (router.echo ?? EchoEndpoint()) : broadcastHub
+            webSocket = WebSocketSession(worker: self, connection: connection, endpoint: endpoint)
+        case .engineIO(let session):
+            guard let server = engineIO.server(forPath: session.path) else {
+                Glibc.close(fd)
+                table.remove(handle)
+                return nil
+            }
+            let transport = EngineIOWebSocketTransport(server: server, role: .restored(session))
+            webSocket = WebSocketSession(worker: self, connection: connection, endpoint: transport)
+        }
+        if let webSocket { connection.handler = webSocket }
+        connection.adopt(unsent: unsent, unread: unread)
+        do {
+            try loop.register(fd, [], connection)
+        } catch {
+            Log.warn("cannot watch adopted connection", ["error": error])
+            table.remove(handle)
+            Glibc.close(fd)
+            return nil
+        }
+        connections.add(connection)
+        counters.add(.connections, 1)
+        if let webSocket {
+            counters.add(.webSocketConnections, 1)
+            webSocket.open()
+        }
+        return connection
+    }
+
+    /// After a hand-over cut short: rows of this slot that no adopted connection or session holds
+    /// belonged to clients that were lost with the old process.
+    private func releaseUnadoptedRows(keeping adopted: [Connection]) {
+        let table = context.region.connections
+        var kept = Set(adopted.map(\.row))
+        for server in [engineIO.socketIO, engineIO.echo].compactMap({ $0 }) {
+            for session in server.pollingSessions { if let row = session.row { kept.insert(row) } }
+        }
+        var stale: [ConnectionHandle] = []
+        table.forEachLive { row in
+            if row.worker == slot && !kept.contains(row.handle) { stale.append(row.handle) }
+        }
+        for handle in stale { table.remove(handle) }
+        if !stale.isEmpty { Log.warn("rows of connections lost in the hand-over released", ["count": stale.count]) }
+    }
+
     func connectionClosed(_ connection: Connection, reason: Connection.CloseReason) {
         connections.remove(connection)
         context.region.connections.remove(connection.row)
@@ -137,6 +258,8 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
     public func handleEvents(_ events: IOEvents) {
         for signal in Signals.read(signalFD) {
             switch signal {
+            case SIGTERM where adopting: stopAfterAdoption = true
+            case SIGTERM where isHandingOver: break
             case SIGTERM: beginStopping()
             case SIGHUP: Log.reopen()
             default: break
@@ -158,6 +281,7 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
         case .peerStarted(let role):
             if case .worker(let other) = role { peers.setPeer(other, alive: true) }
             if case .taskWorker(let t) = role { tasks.taskWorkerStarted(t) }
+        case .handOver(let id): beginHandOver(id: id)
         case .ready: break
         }
     }

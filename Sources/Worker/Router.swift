@@ -4,7 +4,7 @@ import Shared
 final class Router {
     private unowned let worker: ReactorWorker
     private let staticFiles: StaticFileServer
-    private let echo: EchoEndpoint?
+    let echo: EchoEndpoint?
     private let storageFiles: StaticFileServer
 
     init(worker: ReactorWorker) throws {

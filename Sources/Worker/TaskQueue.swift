@@ -29,19 +29,28 @@ final class TaskQueue: MessageChannelDelegate {
     private let idPrefix = UInt64(UInt32(bitPattern: getpid())) << 32
     private var sequence: UInt32 = 0
 
-    init(worker: ReactorWorker) throws {
+    /// `reading` false: messages are sent but none read until `startReading` (a worker adopting its
+    /// predecessor's connections must not read what that predecessor may still be reading).
+    init(worker: ReactorWorker, reading: Bool = true) throws {
         self.worker = worker
         let topology = worker.context.topology
         alive = Array(repeating: true, count: topology.taskWorkerCount)
         for t in 0..<topology.taskWorkerCount {
             let channel = MessageChannel(fd: topology.taskLinks[worker.slot][t].worker, label: "task#\(t)", loop: worker.loop)
             channel.delegate = self
-            try channel.start()
+            try channel.start(reading: reading)
             links.append(channel)
         }
     }
 
     var pendingCount: Int { pending.count }
+
+    func startReading() { for link in links { link.startReading() } }
+
+    /// Acks from now on stay in the sockets for this slot's next process (a hand-over).
+    func stopReading() { for link in links { link.stopReading() } }
+
+    var hasQueuedData: Bool { links.contains { $0.hasQueuedData } }
 
     private var capacity: Int { worker.configuration.jobQueueLimit }
 

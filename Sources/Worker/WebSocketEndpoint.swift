@@ -7,4 +7,6 @@ protocol WebSocketEndpoint: AnyObject {
     func received(_ session: WebSocketSession, _ kind: WebSocketMessageKind, _ payload: WebSocketMessagePayload)
     /// The session ended (close handshake, error, timeout or the socket went away). Called once.
     func closed(_ session: WebSocketSession)
+    /// What a reload's successor needs to carry the session on, or nil while it cannot travel.
+    func handOverSnapshot(_ session: WebSocketSession) -> ConnectionSnapshot?
 }

@@ -165,4 +165,10 @@ final class WebSocketSession: ConnectionHandler {
         finish()
         worker.counters.add(.webSocketConnections, -1)
     }
+
+    func handOverSnapshot(_ connection: Connection) -> ConnectionSnapshot? {
+        // Between messages only: the fragments of an unfinished one are not carried.
+        guard case .open = state, !assembler.isAssemblingMessage else { return nil }
+        return endpoint.handOverSnapshot(self)
+    }
 }

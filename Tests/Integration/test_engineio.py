@@ -299,6 +299,17 @@ def test_held_poll_is_answered_when_a_packet_is_queued(echo):
     assert 0.4 < result["elapsed"] < 5
 
 
+def test_a_poll_answer_carries_at_most_16_packets(echo):
+    # python-engineio clients drop the session on a payload of more than 16 packets: the rest waits
+    # for the next poll, which is answered at once, in order.
+    client = Polling(echo, version=4)
+    client.connect4()
+    client.send([f'42["n",{i}]' for i in range(40)])
+    # The echo answers are queued while the POST is handled, all before the first poll.
+    batches = [client.poll(), client.poll(), client.poll()]
+    assert batches == [[f'42["n",{i}]' for i in range(start, min(start + 16, 40))] for start in (0, 16, 32)]
+
+
 def test_cors_and_preflight(echo):
     origin = "http://webchats.test:8080"
     r = requests.get(echo.url(PATH + "?EIO=3&transport=polling"), headers={"Origin": origin}, timeout=10)

@@ -128,6 +128,36 @@ public enum ConfigKeys {
                   }),
     ]
 
+    /// One setting as text, in the form its `.env` line would have.
+    public struct Setting: Equatable, Sendable {
+        public let variable: String
+        public let value: String
+
+        public init(variable: String, value: String) {
+            self.variable = variable
+            self.value = value
+        }
+    }
+
+    /// Every setting of `configuration` as text; `configuration(from:)` turns it back into the
+    /// same configuration (how the master passes its settings to the children it execs).
+    /// Unset optional settings (empty text) are left out.
+    public static func settings(of configuration: Configuration) -> [Setting] {
+        all.compactMap { key in
+            let value = key.current(configuration)
+            return value.isEmpty ? nil : Setting(variable: key.variable, value: value)
+        }
+    }
+
+    public static func configuration(from settings: [Setting]) throws(ConfigError) -> Configuration {
+        var configuration = Configuration()
+        for setting in settings {
+            guard let key = byVariable(setting.variable) else { throw ConfigError("unknown setting \(setting.variable)") }
+            try key.apply(&configuration, setting.value)
+        }
+        return configuration
+    }
+
     public static func byVariable(_ name: String) -> ConfigKey? {
         all.first { $0.variable == name }
     }

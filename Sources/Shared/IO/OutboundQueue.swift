@@ -143,6 +143,28 @@ public struct OutboundQueue {
         }
     }
 
+    /// Whether a file range is queued (it cannot travel to another process as bytes).
+    public var hasFiles: Bool {
+        chunks[head...].contains { if case .file = $0 { return true } else { return false } }
+    }
+
+    /// Everything not written yet, as bytes, leaving the queue empty (a reload passes it with the
+    /// socket). Nil, with nothing taken, while a file range is queued.
+    public mutating func takeBytes() -> [UInt8]? {
+        guard !hasFiles else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(byteCount)
+        for index in head..<chunks.count {
+            if case .bytes(let block, let offset) = chunks[index] {
+                bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: block.bytes[offset...]))
+            }
+        }
+        chunks.removeAll()
+        head = 0
+        byteCount = 0
+        return bytes
+    }
+
     /// Closes any file still queued (connection closed before it was sent).
     public mutating func discard() {
         for index in head..<chunks.count {

@@ -51,8 +51,17 @@ public final class MessageChannel: EventHandler {
         self.loop = loop
     }
 
-    public func start() throws {
-        try loop.register(fd, .readable, self)
+    /// Watches the descriptor; with `reading` false it only sends until `startReading`.
+    public func start(reading: Bool = true) throws {
+        readingStopped = !reading
+        try loop.register(fd, reading ? .readable : [], self)
+    }
+
+    /// Reads from now on (after `start(reading: false)` or `stopReading`).
+    public func startReading() {
+        guard readingStopped, !closed else { return }
+        readingStopped = false
+        loop.modify(fd, writableArmed ? [.readable, .writable] : .readable)
     }
 
     /// Stops watching the descriptor (the master keeps its own copy open).

@@ -29,6 +29,12 @@ public enum Log {
         self.path = path
     }
 
+    /// Records that standard error already is `path` (a child exec'd by the master inherits it), so
+    /// that SIGHUP reopens it.
+    public static func adoptFile(_ path: String) {
+        self.path = path
+    }
+
     /// Reopens the current log file, if there is one (SIGHUP).
     public static func reopen() {
         guard let path else { return }

@@ -8,8 +8,11 @@ public enum ControlMessage: Equatable, Sendable {
     case peerStarted(ProcessRole)
     /// master -> children: reopen the log file (SIGHUP, logrotate).
     case reopenLog
+    /// master -> a worker being reloaded: pass your connections to your successor (hand-over `id`)
+    /// and exit.
+    case handOver(id: UInt64)
 
-    private enum Tag: UInt8 { case ready = 1, peerExited, peerStarted, reopenLog }
+    private enum Tag: UInt8 { case ready = 1, peerExited, peerStarted, reopenLog, handOver }
 
     public func encoded() -> [UInt8] {
         var w = ByteWriter(capacity: 8)
@@ -18,6 +21,7 @@ public enum ControlMessage: Equatable, Sendable {
         case .peerExited(let role): w.u8(Tag.peerExited.rawValue); Self.write(role, &w)
         case .peerStarted(let role): w.u8(Tag.peerStarted.rawValue); Self.write(role, &w)
         case .reopenLog: w.u8(Tag.reopenLog.rawValue)
+        case .handOver(let id): w.u8(Tag.handOver.rawValue); w.u64(id)
         }
         return w.bytes
     }
@@ -30,6 +34,7 @@ public enum ControlMessage: Equatable, Sendable {
         case .peerExited: guard let role = Self.readRole(&r) else { return nil }; self = .peerExited(role)
         case .peerStarted: guard let role = Self.readRole(&r) else { return nil }; self = .peerStarted(role)
         case .reopenLog: self = .reopenLog
+        case .handOver: guard let id = r.u64() else { return nil }; self = .handOver(id: id)
         }
     }
 

@@ -7,8 +7,9 @@ import Glibc
 ///     master <-> each child        control   (ready, peer exited/started)
 ///     worker i <-> worker j        mesh      (cross-worker broadcast, one pair per i < j)
 ///     worker w <-> task worker t   task link (jobs one way, acks the other)
+///     worker w -> its successor    hand-over (a reload passes live connections to the new process)
 public final class ProcessTopology {
-    public struct Pair: Sendable {
+    public struct Pair: Sendable, Equatable {
         public let master: Int32
         public let child: Int32
     }
@@ -22,6 +23,9 @@ public final class ProcessTopology {
     public let mesh: [[Int32]]
     /// taskLinks[w][t]: (worker end, task worker end).
     public let taskLinks: [[(worker: Int32, task: Int32)]]
+    /// handOver[w]: the retiring worker of slot w writes to `master`, its successor reads `child`.
+    /// The master holds both ends, so connections in flight survive the gap between the two.
+    public let handOver: [Pair]
 
     public init(listener: Int32, workers: Int, taskWorkers: Int) throws {
         self.listener = listener
@@ -44,6 +48,20 @@ public final class ProcessTopology {
                 return (worker: a, task: b)
             }
         }
+        handOver = try (0..<workers).map { _ in let p = try Socket.seqpacketPair(); return Pair(master: p.0, child: p.1) }
+    }
+
+    /// The same descriptor numbers, as inherited by an exec'd child (see `ChildLaunch`).
+    public init(listener: Int32, workerControl: [Pair], taskControl: [Pair], mesh: [[Int32]],
+                taskLinks: [[(worker: Int32, task: Int32)]], handOver: [Pair]) {
+        self.listener = listener
+        workerCount = workerControl.count
+        taskWorkerCount = taskControl.count
+        self.workerControl = workerControl
+        self.taskControl = taskControl
+        self.mesh = mesh
+        self.taskLinks = taskLinks
+        self.handOver = handOver
     }
 
     /// Descriptors a child of `role` keeps; it closes every other one it inherited.
@@ -53,6 +71,8 @@ public final class ProcessTopology {
             var keep: Set<Int32> = [listener, workerControl[w].child]
             for j in 0..<workerCount where j != w { keep.insert(mesh[w][j]) }
             for t in 0..<taskWorkerCount { keep.insert(taskLinks[w][t].worker) }
+            keep.insert(handOver[w].master)
+            keep.insert(handOver[w].child)
             return keep
         case .taskWorker(let t):
             var keep: Set<Int32> = [taskControl[t].child]
@@ -68,6 +88,7 @@ public final class ProcessTopology {
         all += taskControl.flatMap { [$0.master, $0.child] }
         for i in 0..<workerCount { for j in 0..<workerCount where i != j { all.append(mesh[i][j]) } }
         for row in taskLinks { for link in row { all += [link.worker, link.task] } }
+        all += handOver.flatMap { [$0.master, $0.child] }
         return all
     }
 

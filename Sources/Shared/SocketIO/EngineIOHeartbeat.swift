@@ -32,6 +32,15 @@ public struct EngineIOHeartbeat: Sendable, Equatable {
         nextPingAt = now + pingInterval
     }
 
+    /// The state of the same session in another process (a reload): the monotonic clock is the
+    /// machine's, so the times carry over as they are. A ping due keeps its time: restarting the
+    /// interval would leave a client that counts on it without a ping for too long.
+    public mutating func restore(lastReceivedAt: Int64, pingSentAt: Int64?, nextPingAt: Int64) {
+        self.lastReceivedAt = lastReceivedAt
+        self.pingSentAt = version == .v4 ? pingSentAt : nil
+        self.nextPingAt = nextPingAt
+    }
+
     /// Any packet arrived.
     public mutating func packetReceived(now: Int64) {
         lastReceivedAt = max(lastReceivedAt, now)

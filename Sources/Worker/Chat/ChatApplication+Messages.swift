@@ -118,7 +118,7 @@ extension ChatApplication {
         worker.loop.schedule(after: ChatApplication.countCoalescing) { [weak self] in self?.flushCounts() }
     }
 
-    private func flushCounts() {
+    func flushCounts() {
         countFlushScheduled = false
         let due = countsDue
         countsDue = [:]

@@ -14,7 +14,7 @@ final class ChatApplication: SocketIOApplication {
     /// This worker's connections, and those in each room.
     var connections: [Int: ChatConnection] = [:]
     var members: [Int: [Int: ChatConnection]] = [:]
-    private var nextNumber = 0
+    var nextNumber = 0
     /// Connections whose unread counts changed and are told at the next coalesced `count`.
     var countsDue: [Int: ChatConnection] = [:]
     var countFlushScheduled = false

@@ -79,11 +79,11 @@ enum ChatPeerMessage {
         }
     }
 
-    private static func write(_ profile: UserProfile, _ w: inout ByteWriter) {
+    static func write(_ profile: UserProfile, _ w: inout ByteWriter) {
         w.i64(profile.id); w.string(profile.name); w.string(profile.email); w.string(profile.avatar)
     }
 
-    private static func readProfile(_ r: inout ByteReader) -> UserProfile? {
+    static func readProfile(_ r: inout ByteReader) -> UserProfile? {
         guard let id = r.i64(), let name = r.string(), let email = r.string(), let avatar = r.string() else { return nil }
         return UserProfile(id: id, name: name, email: email, avatar: avatar)
     }

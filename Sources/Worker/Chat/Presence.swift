@@ -36,18 +36,43 @@ struct Presence {
         return rooms.filter { !$0.value.isEmpty }.map(\.key).sorted()
     }
 
-    /// A peer's whole state (the answer to a sync request); returns the rooms it touches.
+    /// A peer's whole state (the answer to a sync request); returns the rooms whose list of users
+    /// (or a listed profile) changed, so that a state already known announces nothing.
     mutating func replace(slot: Int, with entries: [(room: Int, count: Int, profile: UserProfile)]) -> [Int] {
-        var changed = Set(bySlot[slot]?.keys.map { $0 } ?? [])
+        var touched = Set(bySlot[slot]?.keys.map { $0 } ?? [])
+        for entry in entries where entry.count > 0 { touched.insert(entry.room) }
+        let before = Dictionary(uniqueKeysWithValues: touched.map { ($0, users(in: $0)) })
         var rooms: [Int: [Int64: Int]] = [:]
         for entry in entries where entry.count > 0 {
             profiles[entry.profile.id] = entry.profile
             rooms[entry.room, default: [:]][entry.profile.id] = entry.count
-            changed.insert(entry.room)
         }
         bySlot[slot] = rooms
-        return changed.sorted()
+        return touched.filter { users(in: $0) != before[$0] }.sorted()
     }
+
+    /// Every entry of every slot (a reload passes this worker's whole picture to its successor).
+    func allEntries() -> [(slot: Int, room: Int, count: Int, profile: UserProfile)] {
+        var result: [(slot: Int, room: Int, count: Int, profile: UserProfile)] = []
+        for (slot, rooms) in bySlot {
+            for (room, users) in rooms {
+                for (user, count) in users where count > 0 {
+                    if let profile = profiles[user] { result.append((slot, room, count, profile)) }
+                }
+            }
+        }
+        return result
+    }
+
+    /// The picture a predecessor passed on (see `allEntries`).
+    init(entries: [(slot: Int, room: Int, count: Int, profile: UserProfile)]) {
+        for entry in entries where entry.count > 0 {
+            profiles[entry.profile.id] = entry.profile
+            bySlot[entry.slot, default: [:]][entry.room, default: [:]][entry.profile.id] = entry.count
+        }
+    }
+
+    init() {}
 
     mutating func updateProfile(_ profile: UserProfile) {
         if profiles[profile.id] != nil { profiles[profile.id] = profile }

@@ -52,7 +52,7 @@ extension ReactorWorker {
         connection.receivedHandedOff(request)
     }
 
-    private static func peerAddress(of fd: Int32) -> SocketAddress {
+    static func peerAddress(of fd: Int32) -> SocketAddress {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
         _ = withUnsafeMutablePointer(to: &storage) { pointer in

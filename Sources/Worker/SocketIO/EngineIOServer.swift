@@ -121,6 +121,29 @@ final class EngineIOServer {
         for session in Array(sessions.values) { session.tick(now: now) }
     }
 
+    // MARK: reload
+
+    /// Held polls are answered at once: the sessions are about to move to the next process.
+    func prepareHandOver() {
+        for session in sessions.values { session.releaseHeldPoll() }
+    }
+
+    /// Sessions on long-polling (the others travel with their WebSocket connection).
+    var pollingSessions: [EngineIOSession] { sessions.values.filter(\.isPolling) }
+
+    /// After the hand-over: this process no longer has sessions (nothing is closed or told).
+    func forgetSessions() {
+        sessions = [:]
+    }
+
+    /// A session handed over by the slot's previous process.
+    @discardableResult
+    func restoreSession(_ snapshot: EngineIOSessionSnapshot, webSocket: EngineIOWebSocketTransport?) -> EngineIOSession {
+        let session = EngineIOSession.restored(snapshot, server: self, webSocket: webSocket, application: application())
+        sessions[session.sid] = session
+        return session
+    }
+
     /// Graceful stop: WebSocket sessions close with 1001, held polls are answered with the close
     /// packet, and every socket is disconnected ("server shutting down").
     func beginStopping() {

@@ -26,7 +26,10 @@ final class EngineIOSession: TurnEndHandler {
     private var flushScheduled = false
     /// The shared-table row this session holds while no WebSocket connection carries it.
     private var ownRow: ConnectionHandle?
-    private let openedAt: Int64
+    private var openedAt: Int64
+
+    /// Packets in one poll answer at most (python-engineio's `max_decode_packets`).
+    static let maxPacketsPerPoll = 16
 
     /// EIO4 clients must send their CONNECT within this time (socket.io's `connectTimeout`).
     static let connectTimeout: Int64 = 45_000
@@ -107,10 +110,16 @@ final class EngineIOSession: TurnEndHandler {
     /// Answers a GET with everything queued (a noop if nothing is), plus the close packet when closing.
     private func answerPoll(_ exchange: HTTPExchange, closing: Bool) {
         guard exchange.canRespond else { return }
-        var writer = EngineIOPayloadWriter(version: version, reservingCapacity: queuedBytes + 8 * queue.count + 8)
-        for item in queue { item.append(to: &writer) }
-        queue = []
-        queuedBytes = 0
+        // python-engineio clients refuse a payload of more than 16 packets (and drop the session):
+        // the rest waits for the next poll, which is answered at once. A closing session has no
+        // next poll: everything goes.
+        let count = closing ? queue.count : min(queue.count, EngineIOSession.maxPacketsPerPoll)
+        let taken = queue[..<count]
+        let takenBytes = taken.reduce(0) { $0 + $1.byteCount }
+        var writer = EngineIOPayloadWriter(version: version, reservingCapacity: takenBytes + 8 * count + 8)
+        for item in taken { item.append(to: &writer) }
+        queue.removeFirst(count)
+        queuedBytes -= takenBytes
         if closing { writer.append(EngineIOPacket(.close)) }
         if writer.isEmpty { writer.append(EngineIOPacket(.noop)) }
         server.respondPayload(exchange, writer.finish())
@@ -134,7 +143,9 @@ final class EngineIOSession: TurnEndHandler {
             answerPoll(exchange, closing: true)
             return finalize()
         }
-        if !queue.isEmpty || upgrade.answersPollsImmediately {
+        // While the worker hands its sessions to a successor no poll is held: a held request
+        // cannot travel, an answered one leaves the connection at a clean point.
+        if !queue.isEmpty || upgrade.answersPollsImmediately || server.worker.isHandingOver {
             return answerPoll(exchange, closing: false)
         }
         heldPoll = exchange
@@ -341,6 +352,61 @@ final class EngineIOSession: TurnEndHandler {
     func stop() {
         close(reason: "server shutting down", graceful: true, webSocketCode: .goingAway)
         if closingSince != nil { finalize() }
+    }
+
+    // MARK: reload
+
+    /// The held poll, if any, is answered now (with what is queued, or a noop): the worker is about
+    /// to pass this session to its successor.
+    func releaseHeldPoll() {
+        guard let held = heldPoll else { return }
+        heldPoll = nil
+        answerPoll(held, closing: false)
+    }
+
+    /// The session as its successor needs it, or nil while it cannot travel (closing, probing, a
+    /// poll held, the application waiting for storage).
+    func handOverSnapshot() -> EngineIOSessionSnapshot? {
+        guard !isClosed, closingSince == nil, probe == nil, heldPoll == nil, socket.canHandOver else { return nil }
+        let state: EngineIOSessionSnapshot.SocketState
+        switch socket.state {
+        case .pending: state = .pending
+        case .connected: state = .connected
+        case .disconnected: return nil
+        }
+        var packets: [[UInt8]] = []
+        for item in queue {
+            switch item {
+            case .bytes(let bytes): packets.append(bytes)
+            case .shared(let packet): packets.append(packet.packetBytes)
+            }
+        }
+        return EngineIOSessionSnapshot(path: server.path, sid: sid, version: version, query: Array(socket.query),
+                                       remoteAddress: socket.remoteAddress, ownRow: webSocket == nil ? ownRow : nil,
+                                       queued: packets, socketState: state, namespaceSocketId: socket.namespaceSocketId,
+                                       chat: socket.handOverChatSnapshot, openedAt: openedAt,
+                                       lastReceivedAt: heartbeat.lastReceivedAt, pingSentAt: heartbeat.pingSentAt,
+                                       nextPingAt: heartbeat.nextPingAt)
+    }
+
+    /// A session handed over by this slot's previous process: same id, same socket state, the
+    /// polling packets still waiting, the heartbeat where it was.
+    static func restored(_ snapshot: EngineIOSessionSnapshot, server: EngineIOServer, webSocket: EngineIOWebSocketTransport?,
+                         application: SocketIOApplication) -> EngineIOSession {
+        let session = EngineIOSession(server: server, sid: snapshot.sid, version: snapshot.version,
+                                      query: QueryParameters(snapshot.query), remoteAddress: snapshot.remoteAddress,
+                                      ownRow: webSocket == nil ? snapshot.ownRow : nil, webSocket: webSocket,
+                                      application: application)
+        session.openedAt = snapshot.openedAt
+        session.heartbeat.restore(lastReceivedAt: snapshot.lastReceivedAt, pingSentAt: snapshot.pingSentAt,
+                                  nextPingAt: snapshot.nextPingAt)
+        for packet in snapshot.queued {
+            session.queue.append(.bytes(packet))
+            session.queuedBytes += packet.count
+        }
+        session.socket.restore(connected: snapshot.socketState == .connected, namespaceSocketId: snapshot.namespaceSocketId,
+                               chat: snapshot.chat)
+        return session
     }
 
     /// Forgets the session: its row, its place in the server.

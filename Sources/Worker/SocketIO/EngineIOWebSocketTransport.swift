@@ -9,6 +9,8 @@ final class EngineIOWebSocketTransport: WebSocketEndpoint {
         case direct(EngineIOVersion, QueryParameters)
         /// The probe of the polling session `sid` (PROTOCOL.md §4.5).
         case probe(sid: String)
+        /// A session handed over by the slot's previous process (reload).
+        case restored(EngineIOSessionSnapshot)
     }
 
     private unowned let server: EngineIOServer
@@ -48,6 +50,8 @@ final class EngineIOWebSocketTransport: WebSocketEndpoint {
             session = server.openWebSocketSession(self, version: version, query: query,
                                                   remoteAddress: webSocket.connection.peer.description)
             if session == nil { webSocket.close(.tryAgainLater, "server full") }
+        case .restored(let snapshot):
+            session = server.restoreSession(snapshot, webSocket: self)
         case .probe(let sid):
             // Checked before the handshake was accepted, but the session may have ended since.
             if let candidate = server.session(sid), candidate.probeOpened(self) {
@@ -66,6 +70,12 @@ final class EngineIOWebSocketTransport: WebSocketEndpoint {
         case .success(let packet): session.webSocketReceived(self, packet)
         case .failure(let error): session.webSocketRefused(self, reason: error.description)
         }
+    }
+
+    func handOverSnapshot(_ webSocket: WebSocketSession) -> ConnectionSnapshot? {
+        // A probe is not at a clean point: the upgrade finishes first (or is abandoned).
+        guard let session, session.webSocket === self, let snapshot = session.handOverSnapshot() else { return nil }
+        return .engineIO(snapshot)
     }
 
     func closed(_ webSocket: WebSocketSession) {

@@ -13,4 +13,12 @@ protocol SocketIOApplication: AnyObject {
     /// The socket is gone (transport closed, ping timeout, client 41, server shutdown). Called once,
     /// and only for a socket that was connected.
     func socketDisconnected(_ socket: SocketIOSocket, reason: String)
+
+    // A reload passes sockets to the slot's next process:
+    /// Whether nothing is in flight for the socket (no storage lookup, no events waiting).
+    func canHandOver(_ socket: SocketIOSocket) -> Bool
+    /// The application's state of the socket, to travel with it.
+    func handOverSnapshot(_ socket: SocketIOSocket) -> ChatSnapshot?
+    /// In the next process: a connected socket with the state it had (no events are sent).
+    func restore(_ socket: SocketIOSocket, _ snapshot: ChatSnapshot?)
 }

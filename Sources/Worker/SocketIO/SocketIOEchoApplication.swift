@@ -1,9 +1,10 @@
+import Glibc
 import Shared
 
 /// `/echo.io/` (with `--echo`): every event comes back to its sender with the same name and
 /// arguments, and an event that asks for an ack is acked with its arguments. For tests, a few
 /// names do more:
-/// - `whoami`: answered (emit and ack) with `{"sid","worker","version","polling"}` instead;
+/// - `whoami`: answered (emit and ack) with `{"sid","worker","pid","version","polling"}` instead;
 /// - `broadcast`: the event goes, encoded once, to every echo socket of this worker;
 /// - `disconnect_me`: the server disconnects the socket (`41`); `close_me`: it drops the transport.
 final class SocketIOEchoApplication: SocketIOApplication {
@@ -18,6 +19,7 @@ final class SocketIOEchoApplication: SocketIOApplication {
         switch name {
         case "whoami":
             let info: JSONValue = .object(["sid": .string(socket.id), "worker": .int(Int64(socket.workerSlot)),
+                                           "pid": .int(Int64(getpid())),
                                            "version": .int(Int64(socket.version.rawValue)), "polling": .bool(socket.isPolling)])
             socket.emit(name, info)
             if let ackID { socket.ack(ackID, [info]) }
@@ -38,4 +40,8 @@ final class SocketIOEchoApplication: SocketIOApplication {
     func socketDisconnected(_ socket: SocketIOSocket, reason: String) {
         sockets[ObjectIdentifier(socket)] = nil
     }
+
+    func canHandOver(_ socket: SocketIOSocket) -> Bool { true }
+    func handOverSnapshot(_ socket: SocketIOSocket) -> ChatSnapshot? { nil }
+    func restore(_ socket: SocketIOSocket, _ snapshot: ChatSnapshot?) { sockets[ObjectIdentifier(socket)] = socket }
 }

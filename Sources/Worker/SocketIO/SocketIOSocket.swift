@@ -27,6 +27,21 @@ final class SocketIOSocket {
     /// which the client puts in its polling URLs).
     private(set) lazy var namespaceSocketId = RandomToken.sessionId()
 
+    // MARK: reload
+
+    /// Whether the application has nothing in flight for this socket (see `SocketIOApplication`).
+    var canHandOver: Bool { application.canHandOver(self) }
+
+    var handOverChatSnapshot: ChatSnapshot? { application.handOverSnapshot(self) }
+
+    /// The state this socket had in the slot's previous process.
+    func restore(connected: Bool, namespaceSocketId: String, chat: ChatSnapshot?) {
+        self.namespaceSocketId = namespaceSocketId
+        guard connected else { return }
+        state = .connected
+        application.restore(self, chat)
+    }
+
     init(session: EngineIOSession, application: SocketIOApplication, query: QueryParameters, remoteAddress: String) {
         id = session.sid
         version = session.version

@@ -1,0 +1,139 @@
+import Shared
+
+/// The retiring side of a worker reload. The worker stops accepting, lets every connection reach
+/// a clean point (between requests, between WebSocket messages, no close under way) and pauses it
+/// there, and waits for the acks of its jobs, so that every receipt is sent before it goes. Then it
+/// stops reading its peers, task workers and master (what they send from now on waits in the
+/// sockets for its successor), passes the online picture, each polling session and each connection
+/// with its unread and unsent bytes over the slot's hand-over socket, and exits once all is sent.
+final class HandOverSender {
+    private enum Phase { case quiescing, sending, done }
+
+    private unowned let worker: ReactorWorker
+    private let id: UInt64
+    private let deadline: Int64
+    private var phase = Phase.quiescing
+    private var timer: TimerID?
+    private var channel: MessageChannel?
+    private var endSent = false
+    private let startedAt: Int64
+
+    init(worker: ReactorWorker, id: UInt64) {
+        self.worker = worker
+        self.id = id
+        startedAt = worker.loop.now
+        // Leaves the master's own deadline (shutdown timeout + 5 s) room for the sending.
+        deadline = worker.loop.now + max(1000, worker.configuration.shutdownTimeout * 1000 - 1000)
+    }
+
+    func begin() {
+        Log.info("handing over", ["connections": worker.connections.count, "pending_jobs": worker.tasks.pendingCount])
+        worker.engineIO.socketIO.prepareHandOver()
+        worker.engineIO.echo?.prepareHandOver()
+        timer = worker.loop.scheduleRepeating(every: 5) { [weak self] in self?.tick() }
+        tick()
+    }
+
+    private func tick() {
+        switch phase {
+        case .quiescing: quiesce()
+        case .sending: finishSending()
+        case .done: break
+        }
+    }
+
+    /// Pauses every connection at a clean point; cuts over once all are there and no job is out.
+    private func quiesce() {
+        var unclean = 0
+        worker.connections.forEach { connection in
+            if connection.handOverSnapshot != nil {
+                connection.pauseReading()
+            } else {
+                unclean += 1
+            }
+        }
+        let jobs = worker.tasks.pendingCount
+        if unclean == 0 && jobs == 0 {
+            cutOver()
+        } else if worker.loop.now >= deadline {
+            Log.warn("hand-over deadline: passing what is ready", ["unready_connections": unclean, "pending_jobs": jobs])
+            cutOver()
+        }
+    }
+
+    private func cutOver() {
+        phase = .sending
+        worker.stopReadingPeers()
+        let chat = worker.chat!
+        chat.flushCountsNow()
+        // What cannot travel (only after the deadline) ends here, as a closed connection would.
+        var dropped = 0
+        worker.connections.forEach { connection in
+            if connection.handOverSnapshot == nil {
+                dropped += 1
+                connection.close(.shutdown)
+            }
+        }
+        var sessions: [EngineIOSession] = []
+        for server in [worker.engineIO.socketIO, worker.engineIO.echo].compactMap({ $0 }) {
+            for session in server.pollingSessions {
+                if session.handOverSnapshot() != nil {
+                    sessions.append(session)
+                } else {
+                    dropped += 1
+                    session.close(reason: "server reloading", graceful: false)
+                }
+            }
+        }
+
+        let channel = MessageChannel(fd: worker.context.topology.handOver[worker.slot].master, label: "hand-over", loop: worker.loop)
+        self.channel = channel
+        do {
+            try channel.start(reading: false)
+        } catch {
+            Log.error("hand-over socket unusable; exiting without passing connections", ["error": error])
+            phase = .done
+            worker.loop.stop()
+            return
+        }
+        channel.send(HandOverRecord.presence(chat.presenceForHandOver).encoded())
+        for session in sessions {
+            if let snapshot = session.handOverSnapshot() { channel.send(HandOverRecord.pollingSession(snapshot).encoded()) }
+        }
+        var passed = 0
+        var connections: [Connection] = []
+        worker.connections.forEach { connections.append($0) }
+        for connection in connections {
+            guard let snapshot = connection.handOverSnapshot else { continue }
+            let row = connection.row
+            let (fd, unread, unsent) = connection.detachForHandOver()
+            // The channel closes our copy of the descriptor once it is sent.
+            channel.send(HandOverRecord.connection(row: row, unread: unread, unsent: unsent, snapshot).encoded(), fds: [fd])
+            passed += 1
+        }
+        worker.engineIO.socketIO.forgetSessions()
+        worker.engineIO.echo?.forgetSessions()
+        chat.forgetConnections()
+        worker.broadcastHub.forgetMembers()
+        Log.info("connections handed over", ["connections": passed, "polling_sessions": sessions.count, "dropped": dropped,
+                                             "quiesce_ms": worker.loop.now - startedAt])
+        finishSending()
+    }
+
+    /// The end record goes only once our own messages to peers and task workers are out: the
+    /// successor writes to the same sockets, and ours must come first.
+    private func finishSending() {
+        guard let channel else { return }
+        if !endSent {
+            guard !worker.peers.hasQueuedData, !worker.tasks.hasQueuedData else { return }
+            channel.send(HandOverEnd(id: id, complete: true).encoded())
+            endSent = true
+        }
+        if !channel.hasQueuedData {
+            phase = .done
+            if let timer { worker.loop.cancel(timer) }
+            Log.info("hand-over sent", ["ms": worker.loop.now - startedAt])
+            worker.loop.stop()
+        }
+    }
+}
