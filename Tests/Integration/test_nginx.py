@@ -193,14 +193,19 @@ def test_the_shipped_site_passes_nginx_t(proxied):
 # ------------------------------------------------------------------------------------------------
 # HTTP API and Socket.IO
 # ------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("transport", ["polling", "websocket"])
+@pytest.mark.parametrize("transport", ["polling", "websocket", "upgrade"])
 def test_chat_over_socketio_through_nginx(proxied, clients, transport):
+    """Polling only, WebSocket only, and polling upgraded to WebSocket (what browsers do)."""
     nginx, server = proxied
     alice, bob = make_user(nginx, "alice"), make_user(nginx, "bob")  # register + login through nginx
     assert set(rooms(nginx, alice.token)) == {1, 2}
 
-    a = clients.add(Eio4Client(nginx, token=alice.token, transports=(transport,), label="alice"))
-    b = clients.add(Eio4Client(nginx, token=bob.token, transports=(transport,), label="bob"))
+    transports = None if transport == "upgrade" else (transport,)
+    a = clients.add(Eio4Client(nginx, token=alice.token, transports=transports, label="alice"))
+    b = clients.add(Eio4Client(nginx, token=bob.token, transports=transports, label="bob"))
+    if transport == "upgrade":
+        transport = "websocket"
+        wait_until(lambda: a.transport() == b.transport() == "websocket", message="upgrade through nginx")
     assert a.transport() == transport and b.transport() == transport
     a.join(1)
     b.join(1)
@@ -213,7 +218,7 @@ def test_chat_over_socketio_through_nginx(proxied, clients, transport):
         assert_message_fields(client.wait_for("message", lambda m: m.get("msg") == text), alice, text, 1)
     page = history(nginx, 1)["data"]
     assert [m["msg"] for m in page["data"]] == [text] and page["total"] == 1, page
-    # Still the transport asked for (the polling client never upgraded behind our back).
+    # Still the transport asked for (a polling-only client never upgraded behind our back).
     assert a.transport() == transport
 
 
