@@ -78,7 +78,7 @@ public enum ConfigKeys {
                   get: { String($0.keepAliveTimeout) }, set: { c, v throws(ConfigError) in
                       c.keepAliveTimeout = try ConfigValue.seconds(v, 1...3600, "keepalive-timeout")
                   }),
-        ConfigKey("CHATROOM_HANDSHAKE_TIMEOUT", flag: "--handshake-timeout", value: "SECONDS", help: "time from connect to a complete first request and to the Socket.IO CONNECT",
+        ConfigKey("CHATROOM_HANDSHAKE_TIMEOUT", flag: "--handshake-timeout", value: "SECONDS", help: "time from connect to the first request head and to the Socket.IO CONNECT",
                   get: { String($0.handshakeTimeout) }, set: { c, v throws(ConfigError) in
                       c.handshakeTimeout = try ConfigValue.seconds(v, 1...3600, "handshake-timeout")
                   }),

@@ -23,8 +23,8 @@ public struct Configuration: Sendable {
     public var requestTimeout: Int64 = 30
     /// Seconds an idle keep-alive connection is kept open.
     public var keepAliveTimeout: Int64 = 75
-    /// Seconds from accept to a complete first request and, for Socket.IO (EIO4), to the client's
-    /// CONNECT packet (socket.io's `connectTimeout`).
+    /// Seconds from accept to the first request head and, for Socket.IO (EIO4), from the Engine.IO
+    /// open to the client's CONNECT packet (socket.io's `connectTimeout`).
     public var handshakeTimeout: Int64 = 30
     /// Seconds a Socket.IO connection may stay anonymous (no valid token) before it is closed; 0 = never.
     public var idleTimeout: Int64 = 600
