@@ -6,6 +6,8 @@ The server listens on 127.0.0.1, which is exempt from the per-address limit (a r
 same machine); the limited clients connect from other loopback addresses (127.0.0.2, 127.0.0.3),
 which Linux routes to the same listener."""
 import json
+import os
+import signal
 import socket
 import time
 
@@ -150,6 +152,28 @@ def test_counts_do_not_leak(server_factory):
 
     # Every count given back: the whole limit is usable again, and not one connection more.
     for s in fill_to_limit(server, source):
+        s.close()
+
+
+def test_a_killed_workers_connections_give_their_counts_back(server_factory):
+    server = server_factory(workers=2, args=("--max-connections-per-ip", str(LIMIT)))
+    server.start()
+    held = fill_to_limit(server, "127.0.0.2")
+    on = {}
+    for s in held:
+        status, _, body = health_on(s)
+        on.setdefault(json.loads(body)["worker"], []).append(s)
+    assert set(on) == {0, 1}
+    victim = server.worker_pids()[0]
+    os.kill(victim, signal.SIGKILL)
+    wait_until(lambda: (p := server.worker_pids()) and p[0] not in (0, victim), timeout=15,
+               message="worker 0 respawned")
+    # Only the dead worker's connections were freed (by the master's reclaim): exactly that many fit.
+    survivors = on[1]
+    fresh = [admitted(server, "127.0.0.2") for _ in range(len(on[0]))]
+    assert all(fresh), "the dead worker's counts were given back"
+    assert_refused(server, "127.0.0.2")
+    for s in survivors + fresh + on[0]:
         s.close()
 
 
