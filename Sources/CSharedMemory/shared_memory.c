@@ -39,7 +39,8 @@ typedef struct {
     uint16_t worker;        /* kept when freed; reclaim trusts a busy row's writer id, not this */
     uint16_t state;
     uint32_t next_free;     /* free-list link: index + 1 of the next free row, 0 = end */
-    uint32_t reserved[3];
+    uint32_t ip_entry;      /* index + 1 of the client-address entry this row holds a count on, 0 = none */
+    uint32_t reserved[2];
 } cr_row;
 _Static_assert(sizeof(cr_row) == 64, "a connection row is one cache line");
 
@@ -64,6 +65,9 @@ typedef struct {
     uint64_t slots_offset;
     uint64_t rooms_offset;
     uint64_t conns_offset;
+    uint64_t ips_offset;
+    uint32_t ip_capacity;   /* entries in the client-address table, a power of two */
+    uint32_t reserved1;
     uint32_t slot_stride;
     uint32_t room_stride;
     int32_t master_pid;
@@ -77,6 +81,8 @@ typedef struct {
     uint32_t high_water;
     uint32_t used;
     _Alignas(64) uint64_t globals[CR_MAX_COUNTERS];
+    /* Client-address table lock: 0 = free, else the holder's worker id + 1 (see cr_ip_acquire). */
+    _Alignas(64) uint32_t ip_lock;
 } cr_header;
 _Static_assert(sizeof(cr_header) % LINE == 0, "the header is whole cache lines");
 
@@ -104,9 +110,28 @@ static int layout_ok(const cr_layout *l) {
 }
 
 typedef struct {
-    uint64_t slots_offset, rooms_offset, conns_offset, total;
-    uint32_t slot_stride, room_stride;
+    uint64_t slots_offset, rooms_offset, conns_offset, ips_offset, total;
+    uint32_t slot_stride, room_stride, ip_capacity;
 } cr_offsets;
+
+/* One entry of the client-address table: a 16-byte address (IPv4 as ::ffff:a.b.c.d) and how many
+ * connection rows (client sockets) from it are open. An entry whose count fell to 0 keeps its key
+ * until the lock holder reuses it, so that lookups need not stop early at a hole. */
+typedef struct {
+    uint64_t key[2];
+    uint32_t count;
+    uint32_t used;          /* 1 once the entry ever held a key: probing stops at a never-used entry */
+    uint64_t reserved;
+} cr_ip_entry;
+_Static_assert(sizeof(cr_ip_entry) == 32, "two client-address entries per cache line");
+
+/* At most twice as many addresses as connection rows (a load factor of at most 1/2), a power of two
+ * so that probing wraps with a mask. */
+static uint32_t ip_capacity_for(uint32_t connections) {
+    uint32_t capacity = 16;
+    while (capacity < 2ull * connections) capacity <<= 1;
+    return capacity;
+}
 
 static cr_offsets compute_offsets(const cr_layout *l) {
     cr_offsets o;
@@ -115,7 +140,9 @@ static cr_offsets compute_offsets(const cr_layout *l) {
     o.slots_offset = round_up(sizeof(cr_header), LINE);
     o.rooms_offset = round_up(o.slots_offset + (uint64_t)o.slot_stride * (l->worker_slots + l->task_worker_slots), LINE);
     o.conns_offset = round_up(o.rooms_offset + (uint64_t)o.room_stride * l->room_capacity, LINE);
-    o.total = round_up(o.conns_offset + (uint64_t)sizeof(cr_row) * l->connection_capacity, CR_PAGE_SIZE);
+    o.ip_capacity = ip_capacity_for(l->connection_capacity);
+    o.ips_offset = round_up(o.conns_offset + (uint64_t)sizeof(cr_row) * l->connection_capacity, LINE);
+    o.total = round_up(o.ips_offset + (uint64_t)sizeof(cr_ip_entry) * o.ip_capacity, CR_PAGE_SIZE);
     return o;
 }
 
@@ -178,6 +205,8 @@ void cr_region_init(void *base, const cr_layout *layout, int32_t master_pid, uin
     h->slots_offset = o.slots_offset;
     h->rooms_offset = o.rooms_offset;
     h->conns_offset = o.conns_offset;
+    h->ips_offset = o.ips_offset;
+    h->ip_capacity = o.ip_capacity;
     h->slot_stride = o.slot_stride;
     h->room_stride = o.room_stride;
     h->master_pid = master_pid;
@@ -210,7 +239,8 @@ int cr_region_validate(const void *base, size_t mapped_size) {
     cr_offsets o = compute_offsets(&l);
     if (h->total_size != o.total || o.total > mapped_size) return -1;
     if (h->slots_offset != o.slots_offset || h->rooms_offset != o.rooms_offset
-        || h->conns_offset != o.conns_offset || h->slot_stride != o.slot_stride
+        || h->conns_offset != o.conns_offset || h->ips_offset != o.ips_offset
+        || h->ip_capacity != o.ip_capacity || h->slot_stride != o.slot_stride
         || h->room_stride != o.room_stride) return -1;
     if (h->host[CR_HOST_CAPACITY - 1] != '\0') return -1;
     if (LOAD(&h->high_water, RLX) > l.connection_capacity) return -1;
@@ -338,6 +368,7 @@ int64_t cr_conn_insert(void *base, uint16_t worker, int32_t fd, uint16_t state, 
     STORE(&row->user_id, 0ull, RLX);
     STORE(&row->room_id, 0u, RLX);
     STORE(&row->flags, 0u, RLX);
+    STORE(&row->ip_entry, 0u, RLX);
     STORE(&row->conn_id, id, RLX);
     write_end(row, busy);
     if (conn_id != NULL) *conn_id = id;
@@ -393,11 +424,16 @@ int cr_conn_transfer(void *base, uint32_t index, uint16_t worker, int32_t fd) {
     return 0;
 }
 
-/* Clears a row and returns it to the free list; room counts are the caller's business. */
+static void ip_release_entry(void *base, uint32_t entry);
+
+/* Clears a row and returns it to the free list, with the client-address count it held; room counts
+ * are the caller's business. */
 static void release_row(void *base, uint32_t index, uint16_t writer) {
     cr_header *h = header(base);
     cr_row *r = rows(base);
     cr_row *row = &r[index];
+    uint32_t ip_entry = __atomic_exchange_n(&row->ip_entry, 0u, RLX);
+    if (ip_entry != 0) ip_release_entry(base, ip_entry - 1);
     uint64_t busy = write_begin(row, writer);
     STORE(&row->conn_id, 0ull, RLX);
     STORE(&row->user_id, 0ull, RLX);
@@ -459,6 +495,10 @@ uint32_t cr_conn_reclaim_worker(void *base, uint16_t worker) {
         release_row(base, i, WRITER_MASTER);
         freed++;
     }
+    /* It may have died holding the client-address lock (a few instructions long, but SIGKILL can land
+     * anywhere); the entry it was changing is consistent either way except for that one count. */
+    uint32_t holder = (uint32_t)worker + 1;
+    __atomic_compare_exchange_n(&h->ip_lock, &holder, 0u, 0, REL, RLX);
     /* The worker owns no rows now, so its true count in every room is 0. Zeroing (rather than
      * subtracting per row) also repairs counts it left half-updated when it died. */
     for (uint32_t room = 1; room < h->layout.room_capacity; room++) {
@@ -576,3 +616,127 @@ uint64_t cr_global_get(const void *base, uint32_t counter) {
     if (counter >= CR_MAX_COUNTERS) return 0;
     return LOAD(&cheader(base)->globals[counter], RLX);
 }
+
+/* ---- client-address table: open connections per client IP address, across all workers ----
+ *
+ * Counts change on every accept and close, keys far more rarely. Keys are written only under one
+ * table-wide spinlock (held for a short probe, no system call), so an address is never entered
+ * twice; a count is released without the lock, by whoever holds it. The lock word names its holder
+ * so that the master can free it after that worker died (cr_conn_reclaim_worker), and a worker that
+ * cannot get it soon admits the connection uncounted rather than stall its event loop. */
+
+#define IP_PROBE_LIMIT 64u
+#define IP_LOCK_SPINS 4096u
+
+static inline cr_ip_entry *ip_entries(void *base) {
+    return (cr_ip_entry *)((char *)base + header(base)->ips_offset);
+}
+
+static inline uint64_t ip_hash(uint64_t k0, uint64_t k1) {
+    uint64_t x = k0 * 0x9E3779B97F4A7C15ull ^ (k1 + 0x632BE59BD9B4E019ull) * 0xC2B2AE3D27D4EB4Full;
+    x ^= x >> 33;
+    x *= 0xFF51AFD7ED558CCDull;
+    x ^= x >> 33;
+    return x;
+}
+
+static inline void ip_key(const uint8_t *address, uint64_t *k0, uint64_t *k1) {
+    memcpy(k0, address, 8);
+    memcpy(k1, address + 8, 8);
+}
+
+static void ip_release_entry(void *base, uint32_t entry) {
+    if (entry >= header(base)->ip_capacity) return;
+    uint32_t *count = &ip_entries(base)[entry].count;
+    uint32_t seen = LOAD(count, RLX);
+    while (seen != 0 && !__atomic_compare_exchange_n(count, &seen, seen - 1, 1, REL, RLX)) {
+    }
+}
+
+/* Entry index holding a count for `address`; -1 over the limit, -2 when the table gave no answer. */
+static int64_t ip_acquire(void *base, const uint8_t *address, uint32_t limit, uint16_t worker) {
+    cr_header *h = header(base);
+    uint32_t unlocked = 0, holder = (uint32_t)worker + 1;
+    uint32_t spins = 0;
+    while (!__atomic_compare_exchange_n(&h->ip_lock, &unlocked, holder, 1, ACQ, RLX)) {
+        unlocked = 0;
+        if (++spins >= IP_LOCK_SPINS) return -2;
+        cpu_relax();
+    }
+    uint64_t k0, k1;
+    ip_key(address, &k0, &k1);
+    cr_ip_entry *e = ip_entries(base);
+    uint32_t mask = h->ip_capacity - 1, start = (uint32_t)ip_hash(k0, k1) & mask;
+    int64_t found = -1, reusable = -1;
+    for (uint32_t i = 0; i < IP_PROBE_LIMIT && i <= mask; i++) {
+        uint32_t at = (start + i) & mask;
+        if (!LOAD(&e[at].used, RLX)) {
+            if (reusable < 0) reusable = at;
+            break;
+        }
+        if (LOAD(&e[at].key[0], RLX) == k0 && LOAD(&e[at].key[1], RLX) == k1) {
+            found = at;
+            break;
+        }
+        if (reusable < 0 && LOAD(&e[at].count, RLX) == 0) reusable = at;
+    }
+    int64_t result = -2;
+    if (found >= 0) {
+        /* Under the lock the count only falls (releases), so checking then adding cannot overshoot. */
+        if (limit != 0 && LOAD(&e[found].count, RLX) >= limit) result = -1;
+        else {
+            ADD(&e[found].count, 1u, RLX);
+            result = found;
+        }
+    } else if (reusable >= 0) {
+        /* Its count is 0, so nobody holds it and nobody will release it while we rewrite the key. */
+        STORE(&e[reusable].key[0], k0, RLX);
+        STORE(&e[reusable].key[1], k1, RLX);
+        STORE(&e[reusable].used, 1u, RLX);
+        STORE(&e[reusable].count, 1u, RLX);
+        result = reusable;
+    }
+    STORE(&h->ip_lock, 0u, REL);
+    return result;
+}
+
+int64_t cr_conn_insert_client(void *base, uint16_t worker, int32_t fd, uint16_t state, uint64_t now_ms,
+                              const uint8_t *address, uint32_t limit, uint64_t *conn_id) {
+    if (worker >= header(base)->layout.worker_slots) return CR_CONN_FULL;
+    int64_t entry = -2;
+    if (address != NULL) {
+        entry = ip_acquire(base, address, limit, worker);
+        if (entry == -1) return CR_CONN_IP_LIMIT;
+    }
+    int64_t index = cr_conn_insert(base, worker, fd, state, now_ms, conn_id);
+    if (index < 0) {
+        if (entry >= 0) ip_release_entry(base, (uint32_t)entry);
+        return CR_CONN_FULL;
+    }
+    if (entry >= 0) STORE(&rows(base)[index].ip_entry, (uint32_t)entry + 1, RLX);
+    return index;
+}
+
+uint32_t cr_ip_connections(const void *base, const uint8_t *address) {
+    const cr_header *h = cheader(base);
+    uint64_t k0, k1;
+    ip_key(address, &k0, &k1);
+    const cr_ip_entry *e = (const cr_ip_entry *)((const char *)base + h->ips_offset);
+    uint32_t mask = h->ip_capacity - 1, start = (uint32_t)ip_hash(k0, k1) & mask;
+    for (uint32_t i = 0; i < IP_PROBE_LIMIT && i <= mask; i++) {
+        uint32_t at = (start + i) & mask;
+        if (!LOAD(&e[at].used, RLX)) return 0;
+        if (LOAD(&e[at].key[0], RLX) == k0 && LOAD(&e[at].key[1], RLX) == k1) return LOAD(&e[at].count, RLX);
+    }
+    return 0;
+}
+
+uint32_t cr_ip_addresses(const void *base) {
+    const cr_header *h = cheader(base);
+    const cr_ip_entry *e = (const cr_ip_entry *)((const char *)base + h->ips_offset);
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < h->ip_capacity; i++) n += LOAD(&e[i].count, RLX) != 0;
+    return n;
+}
+
+uint32_t cr_ip_capacity(const void *base) { return cheader(base)->ip_capacity; }

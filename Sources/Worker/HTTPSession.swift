@@ -27,6 +27,8 @@ final class HTTPSession: ConnectionHandler {
     private var requestStartedAt: Int64?
     /// When the connection last became idle between requests (keep-alive timeout).
     private var idleSince: Int64
+    /// When the connection was accepted (handshake timeout: the first request head is due by then).
+    private let openedAt: Int64
     private var closeAfterResponse = false
     /// When the worker began stopping, for a connection still waiting for its first request.
     private var shutdownAt: Int64?
@@ -39,6 +41,7 @@ final class HTTPSession: ConnectionHandler {
         limits = HTTPLimits(maxRequestLine: configuration.maxRequestLine, maxHead: configuration.maxRequestHead,
                             maxBody: configuration.maxBodySize)
         idleSince = worker.loop.now
+        openedAt = idleSince
     }
 
     func consume(_ bytes: UnsafeMutableRawBufferPointer, on connection: Connection) -> Int {
@@ -219,6 +222,13 @@ final class HTTPSession: ConnectionHandler {
 
     func tick(_ connection: Connection, now: Int64) {
         self.connection = connection
+        // A client that connected but did not send its first request head in time (nothing at all:
+        // closed silently, like the keep-alive timeout; half a head: 408). The body, an upload that
+        // may be slow, is the request timeout's business.
+        if serial == 0, case .head = state, now - openedAt >= worker.configuration.handshakeTimeout * 1000 {
+            if requestStartedAt == nil { return connection.close(.timeout) }
+            return fail(.requestTimeout, "request not received within \(worker.configuration.handshakeTimeout) s")
+        }
         switch state {
         case .head where requestStartedAt == nil:
             if let shutdownAt, now - shutdownAt >= HTTPSession.firstRequestGrace { return connection.closeAfterFlush() }

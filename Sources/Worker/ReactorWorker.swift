@@ -112,17 +112,7 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
             Glibc.close(fd)
             return
         }
-        guard let row = context.region.connections.insert(worker: slot, fd: fd, state: ConnectionState.http.rawValue,
-                                                          nowMs: UInt64(Clock.wallMilliseconds())) else {
-            counters.add(.connectionsRefused, 1)
-            Log.warn("connection refused: connection table full", ["peer": peer, "capacity": configuration.maxConnections])
-            let body = Array("{\"error\":\"server full: too many connections\"}".utf8)
-            let response = HTTPResponse.simple(status: .serviceUnavailable, contentType: "application/json",
-                                               body: body, keepAlive: false, extraHeaders: ["Retry-After": "5"])
-            _ = response.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            Glibc.close(fd)
-            return
-        }
+        guard let row = admit(fd, peer: peer, adopted: false) else { return }
         Socket.setNoDelay(fd)
         let connection = Connection(fd: fd, row: row, peer: peer, worker: self, handler: HTTPSession(worker: self))
         do {

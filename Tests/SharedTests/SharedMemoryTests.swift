@@ -48,10 +48,11 @@ struct SharedRegionTests {
     }
 
     @Test func sampleLayoutSize() throws {
-        // header 768 + 32 slots × 576 + 1,024 rooms × 128 + 100,000 rows × 64, rounded up to 4 KiB.
+        // header 832 + 32 slots × 576 + 1,024 rooms × 128 + 100,000 rows × 64 + 262,144 client-address
+        // entries (a power of two ≥ 2 × rows) × 32, rounded up to 4 KiB.
         let layout = try SharedLayout(connectionCapacity: 100_000, workerSlots: 16, taskWorkerSlots: 16,
                                       roomCapacity: 1024)
-        #expect(layout.regionSize == 6_553_600)
+        #expect(layout.regionSize == 14_942_208)
         let small = try SharedLayout(connectionCapacity: 1, workerSlots: 1, taskWorkerSlots: 0, roomCapacity: 2)
         #expect(small.regionSize == 4096)
     }

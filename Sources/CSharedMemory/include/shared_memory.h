@@ -8,7 +8,7 @@
 #include <stdint.h>
 
 #define CR_SHM_MAGIC 0x43485452524f4f4dULL   /* "CHTRROOM" */
-#define CR_SHM_VERSION 1u
+#define CR_SHM_VERSION 2u
 #define CR_MAX_COUNTERS 64          /* counters/gauges per process slot; Swift names them */
 #define CR_HOST_CAPACITY 64
 /* Limits cr_region_size accepts; worker ids must also fit the seqlock's writer field. */
@@ -69,6 +69,19 @@ void cr_region_host(const void *base, char *out, size_t capacity);
 /// through conn_id).
 int64_t cr_conn_insert(void *base, uint16_t worker, int32_t fd, uint16_t state, uint64_t now_ms,
                        uint64_t *conn_id);
+#define CR_CONN_FULL (-1)
+#define CR_CONN_IP_LIMIT (-2)
+/// cr_conn_insert that also counts the client's address (16 bytes: IPv6, or IPv4 as ::ffff:a.b.c.d;
+/// NULL = not counted): returns CR_CONN_IP_LIMIT, claiming nothing, when `limit` (0 = none) rows
+/// already hold that address, CR_CONN_FULL when the table is full. The row holds its address count
+/// until it is freed (cr_conn_remove, cr_conn_reclaim_worker) and keeps it through cr_conn_transfer.
+/// If the address table is busy or full the connection is admitted uncounted.
+int64_t cr_conn_insert_client(void *base, uint16_t worker, int32_t fd, uint16_t state, uint64_t now_ms,
+                              const uint8_t *address, uint32_t limit, uint64_t *conn_id);
+/// Open rows holding a count for the address; addresses with a non-zero count; table entries.
+uint32_t cr_ip_connections(const void *base, const uint8_t *address);
+uint32_t cr_ip_addresses(const void *base);
+uint32_t cr_ip_capacity(const void *base);
 /// Owner updates. The room update also keeps the room table's per-worker member counts in step.
 void cr_conn_set_user(void *base, uint32_t index, uint64_t user_id);
 void cr_conn_set_state(void *base, uint32_t index, uint16_t state);

@@ -50,6 +50,10 @@ public enum ConfigKeys {
                   get: { String($0.maxConnections) }, set: { c, v throws(ConfigError) in
                       c.maxConnections = try ConfigValue.integer(v, 16...4_000_000, "max-connections")
                   }),
+        ConfigKey("CHATROOM_MAX_CONNECTIONS_PER_IP", flag: "--max-connections-per-ip", value: "N", help: "open connections from one client address, all workers together (0 = no limit; 127.0.0.1 and ::1 are exempt)",
+                  get: { String($0.maxConnectionsPerIP) }, set: { c, v throws(ConfigError) in
+                      c.maxConnectionsPerIP = try ConfigValue.integer(v, 0...4_000_000, "max-connections-per-ip")
+                  }),
         ConfigKey("CHATROOM_MAX_MESSAGE_SIZE", flag: "--max-message-size", value: "BYTES", help: "largest WebSocket message (close 1009 above it)",
                   get: { String($0.maxMessageSize) }, set: { c, v throws(ConfigError) in
                       c.maxMessageSize = try ConfigValue.size(v, 125...(1 << 30), "max-message-size")
@@ -73,6 +77,14 @@ public enum ConfigKeys {
         ConfigKey("CHATROOM_KEEPALIVE_TIMEOUT", flag: "--keepalive-timeout", value: "SECONDS", help: "idle keep-alive HTTP connections are closed after this",
                   get: { String($0.keepAliveTimeout) }, set: { c, v throws(ConfigError) in
                       c.keepAliveTimeout = try ConfigValue.seconds(v, 1...3600, "keepalive-timeout")
+                  }),
+        ConfigKey("CHATROOM_HANDSHAKE_TIMEOUT", flag: "--handshake-timeout", value: "SECONDS", help: "time from connect to the first request head and to the Socket.IO CONNECT",
+                  get: { String($0.handshakeTimeout) }, set: { c, v throws(ConfigError) in
+                      c.handshakeTimeout = try ConfigValue.seconds(v, 1...3600, "handshake-timeout")
+                  }),
+        ConfigKey("CHATROOM_IDLE_TIMEOUT", flag: "--idle-timeout", value: "SECONDS", help: "close a Socket.IO connection still anonymous (no valid token) after this (0 = never)",
+                  get: { String($0.idleTimeout) }, set: { c, v throws(ConfigError) in
+                      c.idleTimeout = try ConfigValue.seconds(v, 0...86_400, "idle-timeout")
                   }),
         ConfigKey("CHATROOM_PING_INTERVAL", flag: "--ping-interval", value: "SECONDS", help: "ping idle WebSocket clients after this",
                   get: { String($0.pingInterval) }, set: { c, v throws(ConfigError) in

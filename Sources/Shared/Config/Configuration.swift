@@ -23,6 +23,11 @@ public struct Configuration: Sendable {
     public var requestTimeout: Int64 = 30
     /// Seconds an idle keep-alive connection is kept open.
     public var keepAliveTimeout: Int64 = 75
+    /// Seconds from accept to the first request head and, for Socket.IO (EIO4), from the Engine.IO
+    /// open to the client's CONNECT packet (socket.io's `connectTimeout`).
+    public var handshakeTimeout: Int64 = 30
+    /// Seconds a Socket.IO connection may stay anonymous (no valid token) before it is closed; 0 = never.
+    public var idleTimeout: Int64 = 600
 
     // WebSocket
     /// Largest message accepted, after reassembly of fragments (1009 above it).
@@ -35,6 +40,9 @@ public struct Configuration: Sendable {
 
     // Limits
     public var maxConnections = 65_536
+    /// Open connections from one client address (across all workers); 0 = no limit. 127.0.0.1 and
+    /// ::1 are never limited: behind a reverse proxy on this machine every client comes from there.
+    public var maxConnectionsPerIP = 256
     /// Bytes queued for one client before it is disconnected as too slow.
     public var maxOutputBuffer = 16 * 1024 * 1024
     public var maxRooms = 1024

@@ -23,6 +23,36 @@ public struct ConnectionTable {
         return ConnectionHandle(index: Int(index), connectionId: id)
     }
 
+    public enum ClientInsert: Equatable {
+        case inserted(ConnectionHandle)
+        case tableFull
+        /// `limit` rows already hold this client's address.
+        case addressLimit
+    }
+
+    /// Claims a row for a new client socket and counts it against its address (nil: not counted):
+    /// `.addressLimit`, claiming nothing, when `limit` (0 = none) open rows already hold it. The row
+    /// gives the count back when it is freed, so `remove` (or the master's `reclaim`) is the only
+    /// release there is. A socket moved into a fresh row (an adopted connection) passes limit 0: it
+    /// was admitted once, and the row it left has released its count.
+    public func insert(worker: Int, fd: Int32, state: UInt16 = 0, nowMs: UInt64, client: ClientAddress?,
+                       limit: Int) -> ClientInsert {
+        precondition(worker >= 0 && worker < region.layout.workerSlots, "worker \(worker) out of range")
+        var id: UInt64 = 0
+        let cap = UInt32(clamping: max(0, limit))
+        let index: Int64
+        if let client {
+            index = client.bytes.withUnsafeBufferPointer {
+                cr_conn_insert_client(region.mutablePointer, UInt16(worker), fd, state, nowMs, $0.baseAddress, cap, &id)
+            }
+        } else {
+            index = cr_conn_insert_client(region.mutablePointer, UInt16(worker), fd, state, nowMs, nil, 0, &id)
+        }
+        if index == Int64(CR_CONN_IP_LIMIT) { return .addressLimit }
+        guard index >= 0 else { return .tableFull }
+        return .inserted(ConnectionHandle(index: Int(index), connectionId: id))
+    }
+
     @discardableResult
     public func setUser(_ handle: ConnectionHandle, _ userId: UInt64) -> Bool {
         guard let (base, index) = owned(handle) else { return false }

@@ -124,6 +124,7 @@ public final class SharedRegion {
 
     public var connections: ConnectionTable { ConnectionTable(region: self) }
     public var rooms: RoomTable { RoomTable(region: self) }
+    public var clientAddresses: ClientAddressTable { ClientAddressTable(region: self) }
     public var processes: ProcessTable { ProcessTable(region: self) }
 
     /// For reads; traps once closed.

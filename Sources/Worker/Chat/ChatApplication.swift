@@ -46,6 +46,7 @@ final class ChatApplication: SocketIOApplication {
                                         limiter: RateLimiter(rate: rate, burst: rate * 2, now: now))
         socket.userData = connection
         connections[connection.number] = connection
+        closeIfStillAnonymous(connection)
         let token = auth?.objectValue?["token"]?.stringValue ?? auth?.objectValue?["api_token"]?.stringValue
             ?? socket.query.first("api_token")
         guard let token, TokenCache.isPlausible(token) else { return }

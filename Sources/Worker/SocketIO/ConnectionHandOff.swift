@@ -26,18 +26,9 @@ extension EngineIOServer {
 extension ReactorWorker {
     /// On the owner: a connection passed by another worker, with the bytes it read from it.
     func adoptHandedOffConnection(_ fd: Int32, request: [UInt8]) {
-        guard let row = context.region.connections.insert(worker: slot, fd: fd, state: ConnectionState.http.rawValue,
-                                                          nowMs: UInt64(Clock.wallMilliseconds())) else {
-            counters.add(.connectionsRefused, 1)
-            Log.warn("handed-off connection refused: connection table full", ["capacity": configuration.maxConnections])
-            let response = HTTPResponse.simple(status: .serviceUnavailable, contentType: "application/json",
-                                               body: Array("{\"error\":\"server full: too many connections\"}".utf8),
-                                               keepAlive: false, extraHeaders: ["Retry-After": "5"])
-            _ = response.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            Glibc.close(fd)
-            return
-        }
-        let connection = Connection(fd: fd, row: row, peer: Self.peerAddress(of: fd), worker: self, handler: HTTPSession(worker: self))
+        let peer = Self.peerAddress(of: fd)
+        guard let row = admit(fd, peer: peer, adopted: true) else { return }
+        let connection = Connection(fd: fd, row: row, peer: peer, worker: self, handler: HTTPSession(worker: self))
         do {
             try loop.register(fd, .readable, connection)
         } catch {
