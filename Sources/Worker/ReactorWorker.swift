@@ -159,18 +159,15 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
     func adoptConnection(_ fd: Int32, row: ConnectionHandle, unread: [UInt8], unsent: [UInt8],
                          _ snapshot: ConnectionSnapshot) -> Connection? {
         let table = context.region.connections
+        let peer = Self.peerAddress(of: fd)
         var handle = row
+        // The row (user, room, the address's count) normally comes along; a row gone stale is
+        // replaced as for any connection passed by another worker.
         if !table.transfer(row, toWorker: slot, fd: fd) {
-            guard let fresh = table.insert(worker: slot, fd: fd, state: ConnectionState.http.rawValue,
-                                           nowMs: UInt64(Clock.wallMilliseconds())) else {
-                Log.warn("adopted connection refused: connection table full")
-                Glibc.close(fd)
-                return nil
-            }
+            guard let fresh = admit(fd, peer: peer, adopted: true) else { return nil }
             handle = fresh
         }
-        let connection = Connection(fd: fd, row: handle, peer: Self.peerAddress(of: fd), worker: self,
-                                    handler: HTTPSession(worker: self))
+        let connection = Connection(fd: fd, row: handle, peer: peer, worker: self, handler: HTTPSession(worker: self))
         var webSocket: WebSocketSession?
         switch snapshot {
         case .http:

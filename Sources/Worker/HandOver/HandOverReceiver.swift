@@ -21,7 +21,7 @@ final class HandOverReceiver: MessageChannelDelegate {
 
     /// Runs the loop until the hand-over has ended.
     func run() throws {
-        let started = worker.loop.now
+        let started = Clock.monotonicMilliseconds()
         let channel = MessageChannel(fd: worker.context.topology.handOver[worker.slot].child, label: "hand-over", loop: worker.loop)
         channel.delegate = self
         self.channel = channel
@@ -37,7 +37,7 @@ final class HandOverReceiver: MessageChannelDelegate {
         worker.loop.run()
         worker.loop.cancel(timer)
         Log.info("connections adopted", ["connections": adopted.count, "polling_sessions": sessions, "complete": complete,
-                                         "ms": worker.loop.now - started])
+                                         "ms": Clock.monotonicMilliseconds() - started])
     }
 
     private func finish(complete: Bool) {

@@ -21,7 +21,7 @@ final class HandOverSender {
     init(worker: ReactorWorker, id: UInt64) {
         self.worker = worker
         self.id = id
-        startedAt = worker.loop.now
+        startedAt = Clock.monotonicMilliseconds()
         // Leaves the master's own deadline (shutdown timeout + 5 s) room for the sending.
         deadline = worker.loop.now + max(1000, worker.configuration.shutdownTimeout * 1000 - 1000)
     }
@@ -116,7 +116,7 @@ final class HandOverSender {
         chat.forgetConnections()
         worker.broadcastHub.forgetMembers()
         Log.info("connections handed over", ["connections": passed, "polling_sessions": sessions.count, "dropped": dropped,
-                                             "quiesce_ms": worker.loop.now - startedAt])
+                                             "ms": Clock.monotonicMilliseconds() - startedAt])
         finishSending()
     }
 
@@ -132,7 +132,7 @@ final class HandOverSender {
         if !channel.hasQueuedData {
             phase = .done
             if let timer { worker.loop.cancel(timer) }
-            Log.info("hand-over sent", ["ms": worker.loop.now - startedAt])
+            Log.info("hand-over sent", ["ms": Clock.monotonicMilliseconds() - startedAt])
             worker.loop.stop()
         }
     }
