@@ -105,12 +105,20 @@ def test_three_reloads_under_traffic_keep_200_socketio_clients(chat_server, clie
         thread = threading.Thread(target=send_loop, daemon=True)
         thread.start()
         time.sleep(1.0)
+        rows_before = server.status()["connections"]
         pid_sets = [set(server.worker_pids())]
         for _ in range(3):
             result = server.run("reload", *server.common_args(), check=True)
             assert "reloaded 2 workers" in result.stdout, result.stdout
             pid_sets.append(set(server.worker_pids()))
+            # The shared table keeps every client's row (user, room) through the hand-over.
+            assert server.status()["connections"] == rows_before
             time.sleep(1.0)
+        # The task workers too: each finishes its batch; jobs queued meanwhile wait for the successor.
+        tasks_before = {p["pid"] for p in server.status()["processes"] if p["role"] == "task"}
+        server.run("reload", "--task", *server.common_args(), check=True)
+        assert not tasks_before & {p["pid"] for p in server.status()["processes"] if p["role"] == "task"}
+        time.sleep(1.0)
         stop.set()
         thread.join(timeout=40)
         assert not failures, failures
