@@ -38,6 +38,7 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
     private var stopDeadline: TimerID?
     private var exitStatus: Int32 = 0
     private let masterPid = getpid()
+    private let systemd = SystemdNotifier.fromEnvironment()
 
     init(configuration: Configuration, topology: ProcessTopology, region: SharedRegion, pidFile: PidFile,
          readinessFD: Int32) throws {
@@ -222,10 +223,16 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
             Log.info("server ready", ["listen": "\(configuration.host):\(configuration.port)", "workers": pids])
             Daemon.report(readinessFD, "ok pid \(masterPid), listening on \(configuration.host):\(configuration.port)")
             readinessFD = -1
+            systemd.send(.ready(status: servingStatus, mainPid: masterPid))
         }
         if let reload, reload.current == index, reload.kind == kind {
             continueReload()
         }
+    }
+
+    /// For `systemctl status`.
+    private var servingStatus: String {
+        "serving on \(configuration.host):\(configuration.port), \(workers.count) workers, \(taskWorkers.count) task workers"
     }
 
     private func failStart(_ reason: String) {
@@ -258,6 +265,8 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
         region.processes.addGlobal(GlobalCounter.reloads.rawValue, 1)
         Log.info("reload started", ["kind": kind, "processes": count])
         reload = Reload(kind: kind, queue: Array(0..<count), current: nil)
+        systemd.send(.reloading(status: "reloading \(kind == .worker ? "workers" : "task workers")",
+                                monotonicMicroseconds: Clock.monotonicNanoseconds() / 1000))
         continueReload()
     }
 
@@ -268,6 +277,7 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
         guard !plan.queue.isEmpty else {
             Log.info("reload finished", ["kind": plan.kind])
             reload = nil
+            systemd.send(.ready(status: servingStatus, mainPid: masterPid))
             if !pendingReloads.isEmpty { requestReload(pendingReloads.removeFirst()) }
             return
         }
@@ -275,6 +285,8 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
         plan.current = index
         reload = plan
         let role: ProcessRole = plan.kind == .worker ? .worker(index) : .taskWorker(index)
+        let total = plan.kind == .worker ? workers.count : taskWorkers.count
+        systemd.send(.status("reloading \(plan.kind == .worker ? "workers" : "task workers") \(index + 1)/\(total)"))
         guard let pid = slot(role).pid else {
             if let timer = slot(role).restartTimer { loop.cancel(timer) }
             spawn(role)
@@ -302,6 +314,7 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
         guard phase != .stopping else { return }
         phase = .stopping
         reload = nil
+        systemd.send(.stopping(status: "stopping"))
         Log.info("stopping")
         topology.closeListener()
         for record in allSlots {
