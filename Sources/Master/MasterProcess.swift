@@ -41,6 +41,7 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
     /// Children are exec'd from this file, so a reload runs the binary installed now.
     private var executable = ProcessImage.executablePath()
     private var lastHandOverID: UInt64 = 0
+    private let systemd = SystemdNotifier.fromEnvironment()
 
     init(configuration: Configuration, topology: ProcessTopology, region: SharedRegion, pidFile: PidFile,
          readinessFD: Int32) throws {
@@ -275,10 +276,16 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
             Log.info("server ready", ["listen": "\(configuration.host):\(configuration.port)", "workers": pids])
             Daemon.report(readinessFD, "ok pid \(masterPid), listening on \(configuration.host):\(configuration.port)")
             readinessFD = -1
+            systemd.send(.ready(status: servingStatus, mainPid: masterPid))
         }
         if let reload, reload.current == index, reload.kind == kind {
             continueReload()
         }
+    }
+
+    /// For `systemctl status`.
+    private var servingStatus: String {
+        "serving on \(configuration.host):\(configuration.port), \(workers.count) workers, \(taskWorkers.count) task workers"
     }
 
     private func failStart(_ reason: String) {
@@ -311,16 +318,20 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
         region.processes.addGlobal(GlobalCounter.reloads.rawValue, 1)
         Log.info("reload started", ["kind": kind, "processes": count])
         reload = Reload(kind: kind, queue: Array(0..<count), current: nil)
+        systemd.send(.reloading(status: "reloading \(kind == .worker ? "workers" : "task workers")",
+                                monotonicMicroseconds: Clock.monotonicNanoseconds() / 1000))
         continueReload()
     }
 
-    /// Replaces the next process of the reload: retire it; its exit spawns the successor; the
+    /// Replaces the next process of the reload (a worker hands its connections to a successor
+    /// started at once; a task worker is retired and its exit spawns the successor); the
     /// successor's ready message comes back here.
     private func continueReload() {
         guard var plan = reload else { return }
         guard !plan.queue.isEmpty else {
             Log.info("reload finished", ["kind": plan.kind])
             reload = nil
+            systemd.send(.ready(status: servingStatus, mainPid: masterPid))
             if !pendingReloads.isEmpty { requestReload(pendingReloads.removeFirst()) }
             return
         }
@@ -328,6 +339,8 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
         plan.current = index
         reload = plan
         let role: ProcessRole = plan.kind == .worker ? .worker(index) : .taskWorker(index)
+        let total = plan.kind == .worker ? workers.count : taskWorkers.count
+        systemd.send(.status("reloading \(plan.kind == .worker ? "workers" : "task workers") \(index + 1)/\(total)"))
         guard let pid = slot(role).pid else {
             if let timer = slot(role).restartTimer { loop.cancel(timer) }
             spawn(role)
@@ -381,6 +394,7 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
         guard phase != .stopping else { return }
         phase = .stopping
         reload = nil
+        systemd.send(.stopping(status: "stopping"))
         Log.info("stopping")
         topology.closeListener()
         for record in allSlots {
