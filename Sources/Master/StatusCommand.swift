@@ -21,7 +21,7 @@ enum StatusCommand {
             return 1
         }
         defer { region.close() }
-        let report = StatusReport(region: region)
+        let report = StatusReport(region: region, roomNames: configuration.rooms)
         Commands.say(json ? report.json() : report.text())
         return 0
     }
@@ -53,8 +53,13 @@ struct StatusReport {
     let connections: Int
     let processes: [Process]
     let globals: [GlobalCounter: UInt64]
+    /// The same numbers as `GET /metrics`.
+    let metrics: MetricsSnapshot
+    let roomNames: [String]
 
-    init(region: SharedRegion) {
+    init(region: SharedRegion, roomNames: [String]) {
+        metrics = MetricsSnapshot(region: region, roomCount: roomNames.count)
+        self.roomNames = roomNames
         let now = Clock.wallMilliseconds()
         masterPid = region.masterPid
         host = region.host
@@ -86,6 +91,17 @@ struct StatusReport {
     func text() -> String {
         var lines = ["chatroom is running: master pid \(masterPid), up \(Self.duration(uptimeSeconds)), listening on \(host):\(port)"]
         lines.append("connections \(connections) of \(capacity); restarts: workers \(globals[.workerRestarts] ?? 0), task workers \(globals[.taskWorkerRestarts] ?? 0); reloads \(globals[.reloads] ?? 0)")
+        let c = metrics.connections
+        lines.append("by protocol: http \(c[.http] ?? 0), websocket \(c[.websocket] ?? 0), socket.io \(c[.socketIOWebSocket] ?? 0) on websocket + \(c[.socketIOPolling] ?? 0) polling")
+        lines.append("rooms: " + metrics.rooms.map { "\(roomName($0.id)) \($0.members) connected, \($0.lastSeq) messages" }.joined(separator: "; "))
+        lines.append("messages: \(metrics.total(.messagesIn, .worker)) received, \(metrics.total(.messagesOut, .worker)) chat messages, "
+                     + "\(metrics.total(.deliveries, .worker)) deliveries, \(metrics.total(.messagesStored, .taskWorker)) stored")
+        let sizes = metrics.histogram(.batchSize), times = metrics.histogram(.batchSeconds)
+        let batches = sizes.buckets.reduce(0, +)
+        let perBatch = batches == 0 ? "" : String(format1: sizes.sum / Double(batches)) + " jobs and "
+            + String(format1: times.sum * 1000 / Double(batches)) + " ms per batch on average"
+        lines.append("task queue: \(metrics.gaugeTotal(.jobsPending, .worker)) jobs pending in workers, \(metrics.gaugeTotal(.taskBacklog, .taskWorker)) in task workers; \(batches) batches" + (perBatch.isEmpty ? "" : ", " + perBatch))
+        lines.append("rejected: " + metrics.rejections.map { "\($0.reason) \($0.count)" }.joined(separator: ", "))
         lines.append("")
         lines.append("ROLE      PID      STATE     UP        CONNS   WS      MSGS IN   JOBS PENDING  BACKLOG  DONE")
         for p in processes {
@@ -131,15 +147,40 @@ struct StatusReport {
         root["capacity"] = .int(Int64(capacity))
         root["processes"] = .array(processList)
         root["globals"] = .object(globalsObject)
+        var byProtocol = JSONObject()
+        for kind in MetricsSnapshot.ConnectionKind.allCases { byProtocol[kind.rawValue] = .int(Int64(metrics.connections[kind] ?? 0)) }
+        root["connections_by_protocol"] = .object(byProtocol)
+        root["rooms"] = .array(metrics.rooms.map { room in
+            .object(["id": .int(Int64(room.id)), "name": .string(roomName(room.id)), "members": .int(Int64(room.members)),
+                     "messages": .int(Int64(room.lastSeq))])
+        })
+        var rejected = JSONObject()
+        for (reason, count) in metrics.rejections { rejected[reason] = .int(Int64(count)) }
+        root["rejected"] = .object(rejected)
+        let sizes = metrics.histogram(.batchSize), times = metrics.histogram(.batchSeconds)
+        root["batches"] = .object(["count": .int(Int64(sizes.buckets.reduce(0, +))), "jobs": .int(Int64(sizes.sum)),
+                                   "seconds": .double(times.sum),
+                                   "size_buckets": .array(sizes.buckets.map { .int(Int64($0)) }),
+                                   "duration_buckets": .array(times.buckets.map { .int(Int64($0)) })])
         var bytes: [UInt8] = []
         JSONWriter.write(.object(root), into: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }
+
+    func roomName(_ id: Int) -> String { id <= roomNames.count ? roomNames[id - 1] : "room \(id)" }
 
     static func duration(_ seconds: Int64) -> String {
         if seconds < 60 { return "\(seconds)s" }
         if seconds < 3600 { return "\(seconds / 60)m\(seconds % 60)s" }
         if seconds < 86400 { return "\(seconds / 3600)h\((seconds % 3600) / 60)m" }
         return "\(seconds / 86400)d\((seconds % 86400) / 3600)h"
+    }
+}
+
+extension String {
+    /// One decimal, without Foundation.
+    init(format1 value: Double) {
+        let tenths = Int64((value * 10).rounded())
+        self = "\(tenths / 10).\(abs(tenths % 10))"
     }
 }

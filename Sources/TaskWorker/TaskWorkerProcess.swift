@@ -90,7 +90,10 @@ public final class TaskWorkerProcess: MessageChannelDelegate, EventHandler, Turn
         guard !batch.isEmpty else { return }
         let jobs = batch
         batch.removeAll(keepingCapacity: true)
+        let started = Clock.monotonicNanoseconds()
         counted(runner.run(jobs))
+        Histogram.batchSize.observe(Double(jobs.count), in: counters)
+        Histogram.batchSeconds.observe(Double(Clock.monotonicNanoseconds() - started) / 1e9, in: counters)
         scheduleRetry()
     }
 

@@ -95,7 +95,7 @@ final class BroadcastHub: WebSocketEndpoint {
     private func post(_ frame: JSONObject, from user: UserProfile, _ session: WebSocketSession, _ sender: Sender) {
         guard sender.limiter.allow(now: worker.loop.now) else {
             worker.counters.add(.messagesRateLimited, 1)
-            return refuse(session, "too many messages: at most \(worker.configuration.messageRate) per second")
+            return refuse(session, "too many messages: at most \(worker.configuration.messageRate) per second", counted: false)
         }
         let chat: ChatApplication = worker.chat
         guard let room = chat.rooms.id(from: frame["room_id"]) else { return refuse(session, "unknown room_id") }
@@ -117,7 +117,7 @@ final class BroadcastHub: WebSocketEndpoint {
         }
         let at = Clock.wallMilliseconds()
         guard let posted = chat.post(room: room, user: user, text: text, image: image, completion: { _, _ in }) else {
-            return refuse(session, "server busy: message not accepted, try again")
+            return refuse(session, "server busy: message not accepted, try again", counted: false)
         }
         // The frame as sent, minus the token; who sent it comes from the token, never from the frame (A4).
         var out = frame
@@ -135,7 +135,8 @@ final class BroadcastHub: WebSocketEndpoint {
         worker.peers.broadcast(.webSocketBroadcast, bytes.bytes)
     }
 
-    private func refuse(_ session: WebSocketSession, _ reason: String) {
+    private func refuse(_ session: WebSocketSession, _ reason: String, counted: Bool = true) {
+        if counted { worker.counters.add(.eventsRefused, 1) }
         session.sendText(JSONWriter.encode(.object(["error": .string(reason)])))
     }
 

@@ -25,6 +25,7 @@ extension ReactorWorker {
                      ["peer": peer, "capacity": configuration.maxConnections, "adopted": adopted])
             refuse(fd, .serviceUnavailable, "server full: too many connections", retryAfter: 5)
         case .addressLimit:
+            counters.add(.connectionsRefusedByAddress, 1)
             Log.info("connection refused: too many from its address", ["peer": peer, "limit": limit])
             refuse(fd, .tooManyRequests, "too many connections from your address", retryAfter: 10)
         }

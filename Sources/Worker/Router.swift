@@ -25,6 +25,13 @@ final class Router {
             var json: [UInt8] = Array("{\"status\":\"ok\",\"worker\":\(worker.slot)}".utf8)
             if worker.stopping { json = Array("{\"status\":\"stopping\",\"worker\":\(worker.slot)}".utf8) }
             exchange.respondJSON(.ok, json)
+        case "/metrics" where worker.configuration.metrics:
+            guard exchange.head.method == .get || exchange.head.method == .head else {
+                return exchange.respondError(.methodNotAllowed, "use GET for /metrics", headers: ["Allow": "GET, HEAD"])
+            }
+            let snapshot = MetricsSnapshot(region: worker.context.region, roomCount: worker.configuration.rooms.count)
+            let text = MetricsExposition.render(snapshot, roomNames: worker.configuration.rooms)
+            exchange.respond(.ok, contentType: PrometheusText.contentType, body: Array(text.utf8))
         case "/ws", "/ws/":
             exchange.upgradeToWebSocket(worker.broadcastHub)
         case "/echo", "/echo/":

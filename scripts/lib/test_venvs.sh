@@ -35,6 +35,7 @@ TEST_VENV_PINS=(
   typing_extensions==4.16.0
   idna==3.20
   charset-normalizer==3.5.2
+  prometheus_client==0.21.1
 )
 
 # python-engineio 3.14.2's client uses requests for polling and websocket-client for the upgrade

@@ -46,6 +46,10 @@ public enum ConfigKeys {
                   get: { String($0.echo) }, set: { c, v throws(ConfigError) in
                       c.echo = try ConfigValue.boolean(v, "echo")
                   }),
+        ConfigKey("CHATROOM_METRICS", flag: "--metrics", value: "BOOL", help: "serve GET /metrics (Prometheus text; keep it to localhost in the proxy)",
+                  get: { String($0.metrics) }, set: { c, v throws(ConfigError) in
+                      c.metrics = try ConfigValue.boolean(v, "metrics")
+                  }),
         ConfigKey("CHATROOM_MAX_CONNECTIONS", flag: "--max-connections", value: "N", help: "capacity of the shared connection table; more connections are refused",
                   get: { String($0.maxConnections) }, set: { c, v throws(ConfigError) in
                       c.maxConnections = try ConfigValue.integer(v, 16...4_000_000, "max-connections")

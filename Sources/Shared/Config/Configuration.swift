@@ -37,6 +37,8 @@ public struct Configuration: Sendable {
     public var pingTimeout: Int64 = 20
     /// `/echo` endpoint for conformance tests.
     public var echo = false
+    /// `GET /metrics` (Prometheus); restrict it to the monitoring host in the reverse proxy.
+    public var metrics = true
 
     // Limits
     public var maxConnections = 65_536

@@ -31,6 +31,16 @@ public enum Counter: Int, CaseIterable, Sendable {
     case apiRequests                // /api/* requests
     case connectionsHandedOff       // polling requests passed to the worker owning their session
     case messagesStored             // rows written by a task worker
+    // task workers: the batches of jobs, as two histograms (one counter per bucket, not cumulative;
+    // see `Histogram`): jobs per batch, and how long running a batch took (writes and commit)
+    case batchSizeUpTo1, batchSizeUpTo10, batchSizeUpTo100, batchSizeUpTo1000, batchSizeMore
+    case batchJobsSum
+    case batchTimeUpTo1ms, batchTimeUpTo5ms, batchTimeUpTo10ms, batchTimeUpTo25ms, batchTimeUpTo50ms
+    case batchTimeUpTo100ms, batchTimeUpTo250ms, batchTimeUpTo1s, batchTimeMore
+    case batchTimeMicrosSum
+    // rejected inputs, beyond those above
+    case connectionsRefusedByAddress  // over --max-connections-per-ip (also in connectionsRefused)
+    case eventsRefused                // chat events and /ws frames refused as invalid (an `error` answer)
 
     public var isGauge: Bool {
         switch self {

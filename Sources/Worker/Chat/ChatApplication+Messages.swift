@@ -6,7 +6,8 @@ extension ChatApplication {
         guard let user = connection.user else { return }
         guard connection.limiter.allow(now: now) else {
             worker.counters.add(.messagesRateLimited, 1)
-            return reject(connection, "message", "too many messages: at most \(worker.configuration.messageRate) per second")
+            return reject(connection, "message", "too many messages: at most \(worker.configuration.messageRate) per second",
+                          counted: false)
         }
         guard let room = rooms.id(from: payload["roomid"]) else { return reject(connection, "message", "unknown roomid") }
         let text: String
@@ -39,7 +40,7 @@ extension ChatApplication {
             }
             if let ackID { connection.socket.ack(ackID, [.object(object)]) }
         }) else {
-            return reject(connection, "message", "server busy: message not accepted, try again")
+            return reject(connection, "message", "server busy: message not accepted, try again", counted: false)
         }
         // The tutorial always echoes to the sender, in the room or not.
         if members[room]?[connection.number] == nil { connection.socket.send(message.packet) }

@@ -136,8 +136,10 @@ final class ChatApplication: SocketIOApplication {
         }
     }
 
-    /// Bad input: an `error` event to the sender, and a log line.
-    func reject(_ connection: ChatConnection, _ event: String, _ reason: String) {
+    /// Bad input: an `error` event to the sender, and a log line. `counted` false: the caller has
+    /// counted it under a reason of its own (rate limit, full queue).
+    func reject(_ connection: ChatConnection, _ event: String, _ reason: String, counted: Bool = true) {
+        if counted { worker.counters.add(.eventsRefused, 1) }
         Log.info("chat event refused", ["event": event, "reason": reason, "conn": connection.socket.id])
         connection.socket.emit("error", .object(["message": .string(reason), "event": .string(event)]))
     }
