@@ -207,3 +207,39 @@ def test_reload_keeps_ws_clients_and_keep_alive_http_connections(chat_server):
         keep_alive.close()
         for ws in sockets:
             ws.close()
+
+
+def test_reload_runs_the_binary_installed_now(server_factory, tmp_path, monkeypatch):
+    import conftest
+    import os
+    import shutil
+
+    real = conftest.BIN
+    binary = tmp_path / "bin" / "chatroom"
+    binary.parent.mkdir()
+    shutil.copy(real, binary)
+    monkeypatch.setattr(conftest, "BIN", str(binary))
+    server = server_factory(workers=2, args=["--echo"]).start()
+    # A new build is installed the usual way: a new file renamed over the old one.
+    shutil.copy(conftest.BIN, tmp_path / "bin" / "chatroom.new")
+    os.rename(tmp_path / "bin" / "chatroom.new", binary)
+    installed = os.stat(binary).st_ino
+    server.run("reload", *server.common_args(), check=True)
+    for pid in server.worker_pids():
+        assert os.readlink(f"/proc/{pid}/exe") == str(binary)
+        assert os.stat(f"/proc/{pid}/exe").st_ino == installed
+    assert os.readlink(f"/proc/{server.master_pid()}/exe").endswith("(deleted)")
+
+    # A file that cannot join the running server (exit status 78): the master says so and goes on
+    # with its own image; the reload still completes and keeps the clients.
+    with connect(server.ws_url("/echo"), open_timeout=10) as ws:
+        (tmp_path / "bin" / "broken").write_text("#!/bin/sh\nexit 78\n")
+        os.chmod(tmp_path / "bin" / "broken", 0o755)
+        os.rename(tmp_path / "bin" / "broken", binary)
+        monkeypatch.setattr(conftest, "BIN", real)  # the commands themselves come from a working copy
+        pids = set(server.worker_pids())
+        server.run("reload", *server.common_args(), check=True)
+        assert not pids & set(server.worker_pids())
+        assert "cannot join the running server" in server.log()
+        ws.send("still here")
+        assert ws.recv(timeout=10) == "still here"
