@@ -35,8 +35,11 @@ final class HTTPSession: ConnectionHandler {
     /// The request being answered, told if the connection goes away first (a held long-poll).
     private weak var pendingExchange: HTTPExchange?
 
-    init(worker: ReactorWorker) {
+    /// `served`: a connection adopted from this slot's previous process that has had requests
+    /// there (the handshake timeout does not apply to it again).
+    init(worker: ReactorWorker, served: Bool = false) {
         self.worker = worker
+        serial = served ? 1 : 0
         let configuration = worker.configuration
         limits = HTTPLimits(maxRequestLine: configuration.maxRequestLine, maxHead: configuration.maxRequestHead,
                             maxBody: configuration.maxBodySize)
@@ -266,7 +269,7 @@ final class HTTPSession: ConnectionHandler {
     func handOverSnapshot(_ connection: Connection) -> ConnectionSnapshot? {
         // Between requests: the start of the next one, if any, is still unread bytes (the parser
         // starts over on them in the successor).
-        if case .head = state, !closeAfterResponse { return .http }
+        if case .head = state, !closeAfterResponse { return .http(served: serial > 0) }
         return nil
     }
 }

@@ -170,8 +170,8 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
         let connection = Connection(fd: fd, row: handle, peer: peer, worker: self, handler: HTTPSession(worker: self))
         var webSocket: WebSocketSession?
         switch snapshot {
-        case .http:
-            break
+        case .http(let served):
+            connection.handler = HTTPSession(worker: self, served: served)
         case .webSocket(let kind):
             let endpoint: WebSocketEndpoint = kind == .echo ? (router.echo ?? EchoEndpoint()) : broadcastHub
             webSocket = WebSocketSession(worker: self, connection: connection, endpoint: endpoint)

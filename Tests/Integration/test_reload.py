@@ -170,7 +170,8 @@ def test_three_reloads_under_traffic_keep_200_socketio_clients(chat_server, clie
 
 
 def test_reload_keeps_ws_clients_and_keep_alive_http_connections(chat_server):
-    server = chat_server(workers=2, task_workers=1)
+    # A short handshake timeout: an adopted connection that has had its requests is not new again.
+    server = chat_server(workers=2, task_workers=1, args=["--handshake-timeout", "1"])
     user = make_user(server, prefix="wsr")
     sockets = [connect(server.ws_url("/ws"), open_timeout=10) for _ in range(10)]
     keep_alive = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
@@ -192,6 +193,7 @@ def test_reload_keeps_ws_clients_and_keep_alive_http_connections(chat_server):
         server.run("reload", *server.common_args(), check=True)
         assert not (pids & set(server.worker_pids()))
         exchange("after")
+        time.sleep(2.5)
         # The same TCP connection answers again, now from a new worker process.
         keep_alive.request("GET", "/health")
         again = keep_alive.getresponse()

@@ -22,7 +22,8 @@ private func session(polling: Bool, chat: ChatSnapshot?) -> EngineIOSessionSnaps
         let chat = ChatSnapshot(user: alice, room: 2, unread: [1: 4, 2: 0], countWanted: true)
         let records: [HandOverRecord] = [
             .connection(row: ConnectionHandle(index: 1, connectionId: 42), unread: Array("GET / HT".utf8),
-                        unsent: [0x81, 0x02, 0x68, 0x69], .http),
+                        unsent: [0x81, 0x02, 0x68, 0x69], .http(served: true)),
+            .connection(row: ConnectionHandle(index: 1, connectionId: 41), unread: [], unsent: [], .http(served: false)),
             .connection(row: ConnectionHandle(index: 2, connectionId: 43), unread: [], unsent: [], .webSocket(.broadcast)),
             .connection(row: ConnectionHandle(index: 2, connectionId: 44), unread: [], unsent: [], .webSocket(.echo)),
             .connection(row: ConnectionHandle(index: 5, connectionId: 45), unread: [1, 2, 3], unsent: [],

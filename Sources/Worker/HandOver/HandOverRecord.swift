@@ -49,8 +49,9 @@ struct EngineIOSessionSnapshot: Equatable {
 
 /// The protocol a connection speaks, as its successor must resume it.
 enum ConnectionSnapshot: Equatable {
-    /// HTTP between requests (a partial next request is in the unread bytes).
-    case http
+    /// HTTP between requests (a partial next request is in the unread bytes); `served`: it has
+    /// had a request already (so the handshake timeout is behind it).
+    case http(served: Bool)
     /// A plain WebSocket: `/ws` or `/echo`.
     case webSocket(WebSocketEndpointKind)
     /// An Engine.IO session on WebSocket.
@@ -92,7 +93,7 @@ enum HandOverRecord: Equatable {
             w.blob(unread)
             w.blob(unsent)
             switch snapshot {
-            case .http: w.u8(0)
+            case .http(let served): w.u8(0); w.bool(served)
             case .webSocket(let kind): w.u8(1); w.u8(kind.rawValue)
             case .engineIO(let session): w.u8(2); Self.write(session, &w)
             }
@@ -126,7 +127,9 @@ enum HandOverRecord: Equatable {
             guard let row = Self.readHandle(&r), let unread = r.blob(), let unsent = r.blob(), let kind = r.u8() else { return nil }
             let snapshot: ConnectionSnapshot
             switch kind {
-            case 0: snapshot = .http
+            case 0:
+                guard let served = r.bool() else { return nil }
+                snapshot = .http(served: served)
             case 1:
                 guard let raw = r.u8(), let endpoint = WebSocketEndpointKind(rawValue: raw) else { return nil }
                 snapshot = .webSocket(endpoint)
