@@ -20,6 +20,7 @@ extension ChatApplication {
         let connection = ChatConnection(socket: socket, number: nextNumber,
                                         limiter: RateLimiter(rate: rate, burst: rate * 2, now: now))
         socket.userData = connection
+        connection.webSocketConnection = socket.webSocketConnection
         connections[connection.number] = connection
         guard let snapshot else { return }
         connection.user = snapshot.user

@@ -92,7 +92,13 @@ extension ChatApplication {
     /// A message of `room` reaches this worker's members; everyone else here may have one more unread.
     func deliver(_ packet: OutgoingPacket, room: Int, sender: Int64) {
         let recipients = members[room] ?? [:]
-        for connection in recipients.values { connection.socket.send(packet) }
+        for connection in recipients.values {
+            if let direct = connection.webSocketConnection {
+                direct.send(packet.webSocketFrame)
+            } else {
+                connection.socket.send(packet)
+            }
+        }
         worker.counters.add(.deliveries, Int64(recipients.count))
         bumpUnread(room: room, sender: sender)
     }

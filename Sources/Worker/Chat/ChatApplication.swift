@@ -45,6 +45,7 @@ final class ChatApplication: SocketIOApplication {
         let connection = ChatConnection(socket: socket, number: nextNumber,
                                         limiter: RateLimiter(rate: rate, burst: rate * 2, now: now))
         socket.userData = connection
+        connection.webSocketConnection = socket.webSocketConnection
         connections[connection.number] = connection
         closeIfStillAnonymous(connection)
         let token = auth?.objectValue?["token"]?.stringValue ?? auth?.objectValue?["api_token"]?.stringValue
@@ -67,9 +68,14 @@ final class ChatApplication: SocketIOApplication {
         drain(connection)
     }
 
+    func socketTransportChanged(_ socket: SocketIOSocket) {
+        (socket.userData as? ChatConnection)?.webSocketConnection = socket.webSocketConnection
+    }
+
     func socketDisconnected(_ socket: SocketIOSocket, reason: String) {
         guard let connection = socket.userData as? ChatConnection else { return }
         connection.closed = true
+        connection.webSocketConnection = nil
         connection.waiting = []
         if let room = connection.room { leave(connection, room: room, tellLeaver: false) }
         connections[connection.number] = nil

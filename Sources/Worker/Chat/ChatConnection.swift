@@ -17,6 +17,11 @@ final class ChatConnection {
     private(set) var userID: Int64 = 0
     /// The chat room it is in (at most one, F23).
     var room: Int?
+    /// `socket.webSocketConnection`, kept so that a broadcast writes each member's frame straight
+    /// to its connection (measured: the weak-reference hops cost more than the rest of a delivery's
+    /// user-space work). Only members are delivered to, and a connection that closes leaves its
+    /// room before it is gone.
+    var webSocketConnection: Connection?
     var limiter: RateLimiter
     /// Events wait here while a token lookup is in flight, so they are handled in arrival order.
     var waiting: [Event] = []

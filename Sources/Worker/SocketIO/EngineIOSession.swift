@@ -259,6 +259,7 @@ final class EngineIOSession: TurnEndHandler {
         for item in queue { transport.sendFrame(item.webSocketFrame) }
         queue = []
         queuedBytes = 0
+        socket.transportChanged()
         Log.debug("engine.io session upgraded", ["sid": sid])
     }
 

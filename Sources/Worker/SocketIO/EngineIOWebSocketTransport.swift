@@ -29,6 +29,12 @@ final class EngineIOWebSocketTransport: WebSocketEndpoint {
         return webSocket.connection.row
     }
 
+    /// The connection carrying this transport while its WebSocket is open.
+    var openConnection: Connection? {
+        guard let webSocket, webSocket.isOpen else { return nil }
+        return webSocket.connection
+    }
+
     func sendText(_ bytes: [UInt8]) {
         webSocket?.sendText(bytes)
     }

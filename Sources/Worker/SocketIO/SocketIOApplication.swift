@@ -13,6 +13,8 @@ protocol SocketIOApplication: AnyObject {
     /// The socket is gone (transport closed, ping timeout, client 41, server shutdown). Called once,
     /// and only for a socket that was connected.
     func socketDisconnected(_ socket: SocketIOSocket, reason: String)
+    /// The socket's session moved from polling to WebSocket (`webSocketConnection` changed).
+    func socketTransportChanged(_ socket: SocketIOSocket)
 
     // A reload passes sockets to the slot's next process:
     /// Whether nothing is in flight for the socket (no storage lookup, no events waiting).

@@ -41,6 +41,7 @@ final class SocketIOEchoApplication: SocketIOApplication {
         sockets[ObjectIdentifier(socket)] = nil
     }
 
+    func socketTransportChanged(_ socket: SocketIOSocket) {}
     func canHandOver(_ socket: SocketIOSocket) -> Bool { true }
     func handOverSnapshot(_ socket: SocketIOSocket) -> ChatSnapshot? { nil }
     func restore(_ socket: SocketIOSocket, _ snapshot: ChatSnapshot?) { sockets[ObjectIdentifier(socket)] = socket }

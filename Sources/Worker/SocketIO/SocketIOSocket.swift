@@ -53,6 +53,18 @@ final class SocketIOSocket {
 
     var isConnected: Bool { state == .connected }
 
+    /// The WebSocket connection this socket's packets go out on, nil while it polls: broadcasts
+    /// write a shared frame to it directly, without the weak references from here to there.
+    var webSocketConnection: Connection? {
+        guard state == .connected, let session, !session.isClosed else { return nil }
+        return session.webSocket?.openConnection
+    }
+
+    /// The session moved from polling to WebSocket.
+    func transportChanged() {
+        if state == .connected { application.socketTransportChanged(self) }
+    }
+
     /// Whether the session is (still) on long-polling rather than WebSocket.
     var isPolling: Bool { session?.isPolling ?? false }
 
