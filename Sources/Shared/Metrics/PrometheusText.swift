@@ -50,25 +50,18 @@ public struct PrometheusText {
         return "\(value)"
     }
 
-    static func escapeLabel(_ value: String) -> String {
-        var out = ""
-        for character in value {
-            switch character {
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case "\n": out += "\\n"
-            default: out.append(character)
-            }
-        }
-        return out
-    }
+    static func escapeLabel(_ value: String) -> String { escape(value, quotes: true) }
 
-    static func escapeHelp(_ value: String) -> String {
+    static func escapeHelp(_ value: String) -> String { escape(value, quotes: false) }
+
+    /// Backslash and newline always; the double quote inside label values.
+    private static func escape(_ value: String, quotes: Bool) -> String {
         var out = ""
         for character in value {
             switch character {
             case "\\": out += "\\\\"
             case "\n": out += "\\n"
+            case "\"" where quotes: out += "\\\""
             default: out.append(character)
             }
         }

@@ -15,13 +15,7 @@ extension ChatApplication {
     }
 
     func restore(_ socket: SocketIOSocket, _ snapshot: ChatSnapshot?) {
-        let rate = worker.configuration.messageRate
-        nextNumber += 1
-        let connection = ChatConnection(socket: socket, number: nextNumber,
-                                        limiter: RateLimiter(rate: rate, burst: rate * 2, now: now))
-        socket.userData = connection
-        connection.webSocketConnection = socket.webSocketConnection
-        connections[connection.number] = connection
+        let connection = addConnection(socket)
         guard let snapshot else { return }
         connection.user = snapshot.user
         connection.unread = snapshot.unread

@@ -14,7 +14,7 @@ final class ChatApplication: SocketIOApplication {
     /// This worker's connections, and those in each room.
     var connections: [Int: ChatConnection] = [:]
     var members: [Int: [Int: ChatConnection]] = [:]
-    var nextNumber = 0
+    private var nextNumber = 0
     /// Connections whose unread counts changed and are told at the next coalesced `count`.
     var countsDue: [Int: ChatConnection] = [:]
     var countFlushScheduled = false
@@ -39,7 +39,8 @@ final class ChatApplication: SocketIOApplication {
 
     // MARK: SocketIOApplication
 
-    func socketConnected(_ socket: SocketIOSocket, auth: JSONValue?) {
+    /// The chat's state for a newly connected (or adopted) socket, registered under a new number.
+    func addConnection(_ socket: SocketIOSocket) -> ChatConnection {
         let rate = worker.configuration.messageRate
         nextNumber += 1
         let connection = ChatConnection(socket: socket, number: nextNumber,
@@ -47,6 +48,11 @@ final class ChatApplication: SocketIOApplication {
         socket.userData = connection
         connection.webSocketConnection = socket.webSocketConnection
         connections[connection.number] = connection
+        return connection
+    }
+
+    func socketConnected(_ socket: SocketIOSocket, auth: JSONValue?) {
+        let connection = addConnection(socket)
         closeIfStillAnonymous(connection)
         let token = auth?.objectValue?["token"]?.stringValue ?? auth?.objectValue?["api_token"]?.stringValue
             ?? socket.query.first("api_token")
