@@ -9,7 +9,7 @@ enum Verb: String, CaseIterable {
         case .start: return "start the server (in the foreground; -d to run as a daemon)"
         case .stop: return "stop a running server and wait until its port is free"
         case .restart: return "stop, then start with the given options"
-        case .reload: return "replace the workers one by one; the listening socket stays open"
+        case .reload: return "replace the workers one by one with the installed binary, keeping every client connected"
         case .status: return "show processes, connections and queues of a running server"
         case .migrate: return "apply pending database migrations (start does this too)"
         case .help: return "show help for a command"

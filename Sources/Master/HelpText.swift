@@ -29,7 +29,7 @@ enum HelpText {
         case .start: text += " [-d] [options]\n\n\(verb.summary).\n"
         case .restart: text += " [-d] [options]\n\n\(verb.summary).\n"
         case .stop: text += " [--pid-file F] [--timeout S]\n\n\(verb.summary): sends SIGTERM and waits (bounded by --timeout) until the master has exited and the port is free.\n"
-        case .reload: text += " [--task] [--pid-file F] [--timeout S]\n\n\(verb.summary).\nSends SIGUSR1 (workers) or, with --task, SIGUSR2 (task workers only; they finish their batches first), then waits until every slot runs a new process.\n"
+        case .reload: text += " [--task] [--pid-file F] [--timeout S]\n\n\(verb.summary).\nSends SIGUSR1 (workers) or, with --task, SIGUSR2 (task workers only; they finish their batches first), then waits until every slot runs a new process.\nEach old worker passes its connections, with their protocol state, to its successor: clients see a short pause, no disconnect. Only stop and restart drop connections.\n"
         case .status: text += " [--json] [--pid-file F]\n\n\(verb.summary). Exits 1 when the server is not running.\n"
         case .migrate: text += " [--database-url URL]\n\n\(verb.summary). Each numbered migration runs once, in its own transaction.\n"
         case .help: return "usage: chatroom help [command]\n"
