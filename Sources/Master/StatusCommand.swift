@@ -67,25 +67,15 @@ struct StatusReport {
         uptimeSeconds = max(0, (now - Int64(region.startedAtMs)) / 1000)
         capacity = region.layout.connectionCapacity
         connections = region.connections.count
-        var list: [Process] = []
-        for (kind, count, name) in [(ProcessKind.worker, region.layout.workerSlots, "worker"),
-                                    (ProcessKind.taskWorker, region.layout.taskWorkerSlots, "task")] {
-            for slot in 0..<count {
-                let snapshot = region.processes.read(kind: kind, slot: slot)
-                var counters: [Counter: UInt64] = [:]
-                for counter in Counter.allCases {
-                    counters[counter] = region.processes.get(counter.rawValue, kind: kind, slot: slot)
-                }
-                list.append(Process(role: name, slot: slot, pid: snapshot.pid,
-                                    state: ProcessState(rawValue: snapshot.state)?.label ?? "unknown",
-                                    uptimeSeconds: snapshot.pid == 0 ? 0 : max(0, (now - Int64(snapshot.startedAtMs)) / 1000),
-                                    generation: snapshot.generation, counters: counters))
-            }
+        // The processes and the master's counters as `/metrics` reads them.
+        processes = metrics.processes.map { p in
+            var counters: [Counter: UInt64] = [:]
+            for counter in Counter.allCases { counters[counter] = p[counter] }
+            return Process(role: p.kind == .worker ? "worker" : "task", slot: p.slot, pid: p.pid, state: p.state.label,
+                           uptimeSeconds: p.pid == 0 ? 0 : max(0, (now - Int64(p.startedAtMs)) / 1000),
+                           generation: p.generation, counters: counters)
         }
-        processes = list
-        var globals: [GlobalCounter: UInt64] = [:]
-        for counter in GlobalCounter.allCases { globals[counter] = region.processes.getGlobal(counter.rawValue) }
-        self.globals = globals
+        globals = metrics.globals
     }
 
     func text() -> String {

@@ -95,8 +95,10 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
         loop.scheduleRepeating(every: 1000) { [weak self] in self?.sweep() }
         control.send(ControlMessage.ready.encoded())
         chat.start()
-        if !completeHandOver { releaseUnadoptedRows(keeping: adopted) }
-        if !completeHandOver { chat.rebuildOwnPresence() }
+        if !completeHandOver {
+            releaseUnadoptedRows(keeping: adopted)
+            chat.rebuildOwnPresence()
+        }
         // Everything is in place: what the adopted clients sent meanwhile is handled now.
         for connection in adopted { connection.resumeReading() }
         Log.debug("worker ready")
@@ -115,17 +117,24 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
         guard let row = admit(fd, peer: peer, adopted: false) else { return }
         Socket.setNoDelay(fd)
         let connection = Connection(fd: fd, row: row, peer: peer, worker: self, handler: HTTPSession(worker: self))
+        guard watch(connection, .readable) else { return }
+        counters.add(.connectionsAccepted, 1)
+    }
+
+    /// Puts a connection in the loop and the registry (accepted, passed by a peer, or adopted from
+    /// the slot's previous process); if the loop refuses it, its socket and row are released.
+    func watch(_ connection: Connection, _ interest: IOEvents) -> Bool {
         do {
-            try loop.register(fd, .readable, connection)
+            try loop.register(connection.fd, interest, connection)
         } catch {
-            Log.warn("cannot watch connection", ["error": error])
-            context.region.connections.remove(row)
-            Glibc.close(fd)
-            return
+            Log.warn("cannot watch connection", ["peer": connection.peer, "error": error])
+            context.region.connections.remove(connection.row)
+            Glibc.close(connection.fd)
+            return false
         }
         connections.add(connection)
         counters.add(.connections, 1)
-        counters.add(.connectionsAccepted, 1)
+        return true
     }
 
     // MARK: reload hand-over
@@ -167,11 +176,13 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
             guard let fresh = admit(fd, peer: peer, adopted: true) else { return nil }
             handle = fresh
         }
-        let connection = Connection(fd: fd, row: handle, peer: peer, worker: self, handler: HTTPSession(worker: self))
+        var served = false
+        if case .http(let wasServed) = snapshot { served = wasServed }
+        let connection = Connection(fd: fd, row: handle, peer: peer, worker: self, handler: HTTPSession(worker: self, served: served))
         var webSocket: WebSocketSession?
         switch snapshot {
-        case .http(let served):
-            connection.handler = HTTPSession(worker: self, served: served)
+        case .http:
+            break
         case .webSocket(let kind):
             let endpoint: WebSocketEndpoint = kind == .echo ? (router.echo ?? EchoEndpoint()) : broadcastHub
             webSocket = WebSocketSession(worker: self, connection: connection, endpoint: endpoint)
@@ -186,16 +197,7 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
         }
         if let webSocket { connection.handler = webSocket }
         connection.adopt(unsent: unsent, unread: unread)
-        do {
-            try loop.register(fd, [], connection)
-        } catch {
-            Log.warn("cannot watch adopted connection", ["error": error])
-            table.remove(handle)
-            Glibc.close(fd)
-            return nil
-        }
-        connections.add(connection)
-        counters.add(.connections, 1)
+        guard watch(connection, []) else { return nil }
         if let webSocket {
             counters.add(.webSocketConnections, 1)
             webSocket.open()
@@ -208,9 +210,7 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
     private func releaseUnadoptedRows(keeping adopted: [Connection]) {
         let table = context.region.connections
         var kept = Set(adopted.map(\.row))
-        for server in [engineIO.socketIO, engineIO.echo].compactMap({ $0 }) {
-            for session in server.pollingSessions { if let row = session.row { kept.insert(row) } }
-        }
+        for session in engineIO.pollingSessions { if let row = session.row { kept.insert(row) } }
         var stale: [ConnectionHandle] = []
         table.forEachLive { row in
             if row.worker == slot && !kept.contains(row.handle) { stale.append(row.handle) }
@@ -304,11 +304,4 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
             loop.stop()
         }
     }
-}
-
-/// What a connection is, as recorded in the shared connection table for `status` and metrics.
-enum ConnectionState: UInt16 {
-    case http = 1
-    case webSocket = 2
-    case socketIO = 3
 }

@@ -32,7 +32,17 @@ def wait_until(predicate, timeout=10.0, interval=0.05, message="condition"):
     raise AssertionError(f"timed out after {timeout}s waiting for {message} (last: {last!r})")
 
 
-class Server:
+class LoopbackAddresses:
+    """http:// and ws:// URLs of something listening on 127.0.0.1:`self.port`."""
+
+    def url(self, path="/"):
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def ws_url(self, path="/ws"):
+        return f"ws://127.0.0.1:{self.port}{path}"
+
+
+class Server(LoopbackAddresses):
     def __init__(self, directory: pathlib.Path, workers=2, task_workers=1, args=(), env=None):
         self.dir = directory
         self.port = free_port()
@@ -96,13 +106,7 @@ class Server:
         except FileNotFoundError:
             return ""
 
-    # -- addresses --------------------------------------------------------------------------
-    def url(self, path="/"):
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def ws_url(self, path="/ws"):
-        return f"ws://127.0.0.1:{self.port}{path}"
-
+    # -- addresses (url, ws_url: LoopbackAddresses) --------------------------------------------
     def connect(self, timeout=5.0):
         s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
         return s

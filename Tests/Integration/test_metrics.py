@@ -35,9 +35,15 @@ def test_metrics_count_what_the_clients_did(chat_server, clients):
         client.wait_for("room", since=mark)
     families, before = scrape(server)
 
-    # 7 HTTP requests; 3 messages with receipts (the rate is 3/s with bursts of 6, so they pass).
+    # 7 HTTP requests, counted exactly: both clients are on WebSocket by now, so nothing else
+    # speaks HTTP; every scrape is a request too (the second counts itself, the first already was).
+    wait_until(lambda: a.transport() == b.transport() == "websocket", message="both clients on WebSocket")
+    _, quiet = scrape(server)
     for _ in range(7):
         assert requests.get(server.url("/health"), timeout=5).status_code == 200
+    _, counted = scrape(server)
+    assert counted[("chatroom_http_requests_total", ())] - quiet[("chatroom_http_requests_total", ())] == 8
+    # 3 messages with receipts (the rate is 3/s with bursts of 6, so they pass).
     for i in range(3):
         assert receipt([a.call("message", text_payload(1, f"m{i}", alice.token))]) is not None
     b.wait_count("message", 3)
@@ -57,8 +63,6 @@ def test_metrics_count_what_the_clients_did(chat_server, clients):
 
     families, after = scrape(server)
     delta = {key: after[key] - before.get(key, 0) for key in after}
-    # Every scrape is a request too: the one just made is counted, the earlier one already was.
-    assert delta[("chatroom_http_requests_total", ())] >= 8
     assert delta[("chatroom_chat_messages_total", ())] == 3 + burst_sent
     # Each message reaches both members of room 1.
     assert delta[("chatroom_deliveries_total", ())] == 2 * (3 + burst_sent)

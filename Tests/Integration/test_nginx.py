@@ -24,7 +24,7 @@ from websockets.sync.client import connect as ws_connect
 from chat_fixtures import (  # noqa: F401 - fixtures are found by name
     Eio4Client, Sio3Client, assert_message_fields, chat_server, clients, data_url, history, make_user, png_bytes,
     rooms, sha256_hex, text_payload, wait_rows)
-from conftest import free_port, wait_until
+from conftest import LoopbackAddresses, free_port, wait_until
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SITE = ROOT / "deploy" / "nginx" / "chatroom.conf"
@@ -96,7 +96,7 @@ http {{
 """
 
 
-class Nginx:
+class Nginx(LoopbackAddresses):
     """nginx in the foreground (daemon off) with the generated configuration; `url`/`ws_url` make it
     usable by the chat_fixtures helpers in place of the server."""
 
@@ -148,12 +148,6 @@ class Nginx:
             return (self.dir / "error.log").read_text(errors="replace")[-4000:]
         except FileNotFoundError:
             return ""
-
-    def url(self, path="/"):
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def ws_url(self, path="/ws"):
-        return f"ws://127.0.0.1:{self.port}{path}"
 
 
 @pytest.fixture

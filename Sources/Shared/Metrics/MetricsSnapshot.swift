@@ -23,7 +23,7 @@ public struct MetricsSnapshot: Sendable {
         public let lastSeq: UInt64
     }
 
-    /// What a row of the connection table is (`ConnectionState` of the worker, by raw value).
+    /// What a row of the connection table is, a polling Socket.IO session told apart.
     public enum ConnectionKind: String, CaseIterable, Sendable {
         case http, websocket
         case socketIOWebSocket = "socketio_websocket"
@@ -58,10 +58,10 @@ public struct MetricsSnapshot: Sendable {
         self.globals = globals
         var connections = Dictionary(uniqueKeysWithValues: ConnectionKind.allCases.map { ($0, 0) })
         region.connections.forEachLive { row in
-            switch row.state {
-            case 2: connections[.websocket, default: 0] += 1
-            case 3: connections[row.fd < 0 ? .socketIOPolling : .socketIOWebSocket, default: 0] += 1
-            default: connections[.http, default: 0] += 1
+            switch ConnectionState(rawValue: row.state) {
+            case .webSocket?: connections[.websocket, default: 0] += 1
+            case .socketIO?: connections[row.fd < 0 ? .socketIOPolling : .socketIOWebSocket, default: 0] += 1
+            case .http?, nil: connections[.http, default: 0] += 1
             }
         }
         self.connections = connections

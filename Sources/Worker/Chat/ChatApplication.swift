@@ -48,12 +48,12 @@ final class ChatApplication: SocketIOApplication {
         socket.userData = connection
         connection.webSocketConnection = socket.webSocketConnection
         connections[connection.number] = connection
+        closeIfStillAnonymous(connection)
         return connection
     }
 
     func socketConnected(_ socket: SocketIOSocket, auth: JSONValue?) {
         let connection = addConnection(socket)
-        closeIfStillAnonymous(connection)
         let token = auth?.objectValue?["token"]?.stringValue ?? auth?.objectValue?["api_token"]?.stringValue
             ?? socket.query.first("api_token")
         guard let token, TokenCache.isPlausible(token) else { return }

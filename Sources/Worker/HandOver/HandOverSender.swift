@@ -28,8 +28,7 @@ final class HandOverSender {
 
     func begin() {
         Log.info("handing over", ["connections": worker.connections.count, "pending_jobs": worker.tasks.pendingCount])
-        worker.engineIO.socketIO.prepareHandOver()
-        worker.engineIO.echo?.prepareHandOver()
+        worker.engineIO.prepareHandOver()
         timer = worker.loop.scheduleRepeating(every: 5) { [weak self] in self?.tick() }
         tick()
     }
@@ -64,28 +63,9 @@ final class HandOverSender {
     private func cutOver() {
         phase = .sending
         worker.stopReadingPeers()
+        let dropped = dropWhatCannotTravel()
         let chat = worker.chat!
         chat.flushCountsNow()
-        // What cannot travel (only after the deadline) ends here, as a closed connection would.
-        var dropped = 0
-        worker.connections.forEach { connection in
-            if connection.handOverSnapshot == nil {
-                dropped += 1
-                connection.close(.shutdown)
-            }
-        }
-        var sessions: [EngineIOSession] = []
-        for server in [worker.engineIO.socketIO, worker.engineIO.echo].compactMap({ $0 }) {
-            for session in server.pollingSessions {
-                if session.handOverSnapshot() != nil {
-                    sessions.append(session)
-                } else {
-                    dropped += 1
-                    session.close(reason: "server reloading", graceful: false)
-                }
-            }
-        }
-
         let channel = MessageChannel(fd: worker.context.topology.handOver[worker.slot].master, label: "hand-over", loop: worker.loop)
         self.channel = channel
         do {
@@ -96,13 +76,18 @@ final class HandOverSender {
             worker.loop.stop()
             return
         }
+        // Each snapshot is taken once, now that nothing can change them any more (no input, no
+        // peer messages, every job acked); after the drops every one of them can travel.
         channel.send(HandOverRecord.presence(chat.presenceForHandOver).encoded())
-        for session in sessions {
-            if let snapshot = session.handOverSnapshot() { channel.send(HandOverRecord.pollingSession(snapshot).encoded()) }
+        var sessions = 0
+        for session in worker.engineIO.pollingSessions {
+            guard let snapshot = session.handOverSnapshot() else { continue }
+            channel.send(HandOverRecord.pollingSession(snapshot).encoded())
+            sessions += 1
         }
-        var passed = 0
         var connections: [Connection] = []
         worker.connections.forEach { connections.append($0) }
+        var passed = 0
         for connection in connections {
             guard let snapshot = connection.handOverSnapshot else { continue }
             let row = connection.row
@@ -111,13 +96,29 @@ final class HandOverSender {
             channel.send(HandOverRecord.connection(row: row, unread: unread, unsent: unsent, snapshot).encoded(), fds: [fd])
             passed += 1
         }
-        worker.engineIO.socketIO.forgetSessions()
-        worker.engineIO.echo?.forgetSessions()
+        worker.engineIO.forgetSessions()
         chat.forgetConnections()
         worker.broadcastHub.forgetMembers()
-        Log.info("connections handed over", ["connections": passed, "polling_sessions": sessions.count, "dropped": dropped,
+        Log.info("connections handed over", ["connections": passed, "polling_sessions": sessions, "dropped": dropped,
                                              "ms": Clock.monotonicMilliseconds() - startedAt])
         finishSending()
+    }
+
+    /// What cannot travel (only after the deadline) ends here, as a closed connection would: its
+    /// user leaves the room, and the others hear of it before their state is taken.
+    private func dropWhatCannotTravel() -> Int {
+        var dropped = 0
+        worker.connections.forEach { connection in
+            if connection.handOverSnapshot == nil {
+                dropped += 1
+                connection.close(.shutdown)
+            }
+        }
+        for session in worker.engineIO.pollingSessions where session.handOverSnapshot() == nil {
+            dropped += 1
+            session.close(reason: "server reloading", graceful: false)
+        }
+        return dropped
     }
 
     /// The end record goes only once our own messages to peers and task workers are out: the

@@ -29,16 +29,7 @@ extension ReactorWorker {
         let peer = Self.peerAddress(of: fd)
         guard let row = admit(fd, peer: peer, adopted: true) else { return }
         let connection = Connection(fd: fd, row: row, peer: peer, worker: self, handler: HTTPSession(worker: self))
-        do {
-            try loop.register(fd, .readable, connection)
-        } catch {
-            Log.warn("cannot watch handed-off connection", ["error": error])
-            context.region.connections.remove(row)
-            Glibc.close(fd)
-            return
-        }
-        connections.add(connection)
-        counters.add(.connections, 1)
+        guard watch(connection, .readable) else { return }
         Log.debug("connection adopted", ["conn": connection.id, "peer": connection.peer, "bytes": request.count])
         connection.receivedHandedOff(request)
     }

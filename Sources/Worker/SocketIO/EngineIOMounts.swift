@@ -27,8 +27,14 @@ final class EngineIOMounts {
         }
     }
 
+    var all: [EngineIOServer] { echo.map { [socketIO, $0] } ?? [socketIO] }
+
     func beginStopping() {
-        socketIO.beginStopping()
-        echo?.beginStopping()
+        for server in all { server.beginStopping() }
     }
+
+    // A reload (see HandOver/):
+    func prepareHandOver() { for server in all { server.prepareHandOver() } }
+    var pollingSessions: [EngineIOSession] { all.flatMap(\.pollingSessions) }
+    func forgetSessions() { for server in all { server.forgetSessions() } }
 }

@@ -11,6 +11,8 @@ final class EngineIOServer {
     /// Announced in the open packet, in milliseconds.
     let pingInterval: Int64
     let pingTimeout: Int64
+    /// How long an EIO4 session may wait for its Socket.IO CONNECT, in milliseconds.
+    let connectTimeout: Int64
     /// Largest polling body and WebSocket message: the worker's message limit (the HTTP body limit
     /// if that is smaller), announced to EIO4 clients as `maxPayload`.
     let maxPayload: Int
@@ -22,6 +24,7 @@ final class EngineIOServer {
         let configuration = worker.configuration
         pingInterval = configuration.pingInterval * 1000
         pingTimeout = configuration.pingTimeout * 1000
+        connectTimeout = configuration.handshakeTimeout * 1000
         maxPayload = min(configuration.maxMessageSize, configuration.maxBodySize)
         // Sessions are swept, not timed one by one: a quarter of the ping interval, at most 1 s, is
         // precise enough for heartbeats measured in tens of seconds.

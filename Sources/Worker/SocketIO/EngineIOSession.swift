@@ -31,8 +31,6 @@ final class EngineIOSession: TurnEndHandler {
     /// Packets in one poll answer at most (python-engineio's `max_decode_packets`).
     static let maxPacketsPerPoll = 16
 
-    /// EIO4 clients must send their CONNECT within this time (socket.io's `connectTimeout`).
-    static let connectTimeout: Int64 = 45_000
 
     init(server: EngineIOServer, sid: String, version: EngineIOVersion, query: QueryParameters, remoteAddress: String,
          ownRow: ConnectionHandle?, webSocket: EngineIOWebSocketTransport?, application: SocketIOApplication) {
@@ -300,7 +298,9 @@ final class EngineIOSession: TurnEndHandler {
             upgrade.probeClosed()
             probe.close(.normal, "")
         }
-        if version == .v4 && socket.state == .pending && now - openedAt >= EngineIOSession.connectTimeout {
+        // EIO4 clients must send their CONNECT in time (socket.io's `connectTimeout`; here
+        // `--handshake-timeout`).
+        if version == .v4 && socket.state == .pending && now - openedAt >= server.connectTimeout {
             return close(reason: "connect timeout", graceful: false)
         }
         switch heartbeat.check(now: now) {

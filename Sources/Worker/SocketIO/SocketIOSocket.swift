@@ -134,19 +134,8 @@ final class SocketIOSocket {
     /// The Engine.IO session is open. EIO3 clients are connected at once (bare `40`); EIO4 clients
     /// send their CONNECT first.
     func engineOpened() {
-        guard version == .v3 else { return closeUnlessConnected() }
+        guard version == .v3 else { return }
         connect(auth: nil)
-    }
-
-    /// socket.io's `connectTimeout`: a session that never connects the namespace is closed
-    /// (`--handshake-timeout`).
-    private func closeUnlessConnected() {
-        guard let worker = session?.server.worker else { return }
-        worker.loop.schedule(after: worker.configuration.handshakeTimeout * 1000) { [weak self] in
-            guard let self, self.state == .pending else { return }
-            Log.debug("no socket.io CONNECT in time", ["sid": self.id])
-            self.close()
-        }
     }
 
     /// The payload of an Engine.IO message packet (`4` stripped).
