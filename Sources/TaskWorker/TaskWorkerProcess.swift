@@ -48,7 +48,8 @@ public final class TaskWorkerProcess: MessageChannelDelegate, EventHandler, Turn
     private func serve() throws -> Int32 {
         (signalFD, control) = try context.openChildChannels(loop: loop, signalHandler: self, delegate: self)
         for worker in 0..<context.topology.workerCount {
-            let link = MessageChannel(fd: context.topology.taskLinks[worker][slot].task, label: "link:worker#\(worker)", loop: loop)
+            let link = MessageChannel(fd: context.topology.taskLinks[worker][slot].task, label: "link:worker#\(worker)", loop: loop,
+                                     coalescing: true)
             link.delegate = self
             try link.start()
             links.append(link)

@@ -26,7 +26,8 @@ final class PeerLinks: MessageChannelDelegate {
         links = Array(repeating: nil, count: topology.workerCount)
         alive = Array(repeating: true, count: topology.workerCount)
         for other in 0..<topology.workerCount where other != worker.slot {
-            let channel = MessageChannel(fd: topology.mesh[worker.slot][other], label: "peer:worker#\(other)", loop: worker.loop)
+            let channel = MessageChannel(fd: topology.mesh[worker.slot][other], label: "peer:worker#\(other)", loop: worker.loop,
+                                         coalescing: true)
             channel.delegate = self
             try channel.start(reading: reading)
             links[other] = channel

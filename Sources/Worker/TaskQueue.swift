@@ -36,7 +36,7 @@ final class TaskQueue: MessageChannelDelegate {
         let topology = worker.context.topology
         alive = Array(repeating: true, count: topology.taskWorkerCount)
         for t in 0..<topology.taskWorkerCount {
-            let channel = MessageChannel(fd: topology.taskLinks[worker.slot][t].worker, label: "task#\(t)", loop: worker.loop)
+            let channel = MessageChannel(fd: topology.taskLinks[worker.slot][t].worker, label: "task#\(t)", loop: worker.loop, coalescing: true)
             channel.delegate = self
             try channel.start(reading: reading)
             links.append(channel)

@@ -44,6 +44,18 @@ import Testing
         #expect(ChildLaunch(decoding: text + "00") == nil)
     }
 
+    @Test func aRecordOfAnotherWireFormatIsRefused() {
+        let topology = ProcessTopology(listener: 3, workerControl: [.init(master: 4, child: 5)], taskControl: [],
+                                       mesh: [[-1]], taskLinks: [[]], handOver: [.init(master: 6, child: 7)])
+        let text = ChildLaunch(role: .worker(0), handOverID: 0, regionName: "/r", topology: topology,
+                               configuration: Configuration()).encoded()
+        #expect(text.hasPrefix(Hex.encode([ChildLaunch.wireFormat])))
+        #expect(ChildLaunch(decoding: text) != nil)
+        // A master from before the format byte (its record starts with the role) or of a newer format.
+        #expect(ChildLaunch(decoding: String(text.dropFirst(2))) == nil)
+        #expect(ChildLaunch(decoding: Hex.encode([ChildLaunch.wireFormat &+ 1]) + text.dropFirst(2)) == nil)
+    }
+
     @Test func everySettingRoundTrips() throws {
         let defaults = Configuration()
         let settings = ConfigKeys.settings(of: defaults)

@@ -86,6 +86,109 @@ private final class Inbox: MessageChannelDelegate {
     }
 }
 
+/// Counts datagrams on the raw socket, to see what a coalescing channel puts on the wire.
+private func datagrams(_ fd: Int32) -> [[UInt8]] {
+    var out: [[UInt8]] = []
+    var buffer = [UInt8](repeating: 0, count: 256 * 1024)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { Glibc.recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+        if n <= 0 { return out }
+        out.append(Array(buffer[0..<n]))
+    }
+}
+
+@Suite(.serialized) struct CoalescingChannelTests {
+    private func pump(_ loop: EventLoop, until done: () -> Bool) {
+        for _ in 0..<2000 where !done() { loop.runOnce(maxWaitMilliseconds: 10) }
+    }
+
+    @Test func oneTurnsMessagesTravelAsOneDatagramAndArriveOneByOne() throws {
+        let loop = try EventLoop()
+        let (a, b) = try Socket.seqpacketPair(bufferSize: 256 * 1024)
+        defer { Glibc.close(a); Glibc.close(b) }
+        let sender = MessageChannel(fd: a, label: "a", loop: loop, coalescing: true)
+        try sender.start()
+        let messages: [[UInt8]] = [[1], [], [2, 2], Array(repeating: 3, count: 1000)]
+        for message in messages { #expect(sender.send(message)) }
+        #expect(sender.hasQueuedData)  // held until the turn ends
+        #expect(datagrams(b).isEmpty)
+        loop.runOnce(maxWaitMilliseconds: 0)
+        #expect(!sender.hasQueuedData)
+        let wire = datagrams(b)
+        #expect(wire.count == 1)
+
+        // The receiving side splits it again, in order.
+        let receiver = MessageChannel(fd: b, label: "b", loop: loop)
+        let inbox = Inbox()
+        receiver.delegate = inbox
+        try receiver.start()
+        for message in messages { #expect(sender.send(message)) }
+        pump(loop) { inbox.messages.count == messages.count }
+        #expect(inbox.messages == messages)
+    }
+
+    @Test func aSingleMessageInATurnIsSentAsItIs() throws {
+        let loop = try EventLoop()
+        let (a, b) = try Socket.seqpacketPair()
+        defer { Glibc.close(a); Glibc.close(b) }
+        let sender = MessageChannel(fd: a, label: "a", loop: loop, coalescing: true)
+        try sender.start()
+        #expect(sender.send([7, 8, 9]))
+        loop.runOnce(maxWaitMilliseconds: 0)
+        #expect(datagrams(b) == [[0, 7, 8, 9]])  // kind `whole`, as a non-coalescing channel sends it
+    }
+
+    @Test func descriptorsLargeMessagesAndFullBatchesKeepTheOrder() throws {
+        let loop = try EventLoop()
+        let (a, b) = try Socket.seqpacketPair(bufferSize: 64 * 1024)
+        defer { Glibc.close(a); Glibc.close(b) }
+        let sender = MessageChannel(fd: a, label: "a", loop: loop, coalescing: true)
+        let receiver = MessageChannel(fd: b, label: "b", loop: loop)
+        let inbox = Inbox()
+        receiver.delegate = inbox
+        try sender.start()
+        try receiver.start()
+        var pipeEnds: [Int32] = [-1, -1]
+        #expect(pipe(&pipeEnds) == 0)
+        defer { Glibc.close(pipeEnds[1]) }
+        var expected: [[UInt8]] = []
+        var expectedFds: [Int] = []
+        func send(_ message: [UInt8], fds: [Int32] = []) {
+            #expect(sender.send(message, fds: fds))
+            expected.append(message)
+            expectedFds.append(fds.count)
+        }
+        send([1])
+        send([2], fds: [pipeEnds[0]])  // goes out at once, after the held [1]
+        send([3])
+        send(Array(repeating: 4, count: MessageChannel.fragmentSize * 3))  // fragments, after [3]
+        // More than one batch datagram's worth in one turn.
+        for i in 0..<200 { send(Array(repeating: UInt8(i), count: 1000)) }
+        pump(loop) { inbox.messages.count == expected.count }
+        #expect(inbox.messages == expected)
+        #expect(inbox.fdCounts == expectedFds)
+        #expect(!sender.hasQueuedData)
+    }
+
+    @Test func firstTurnEndWorkRunsBeforeTheRest() throws {
+        final class Recorder: TurnEndHandler {
+            let action: () -> Void
+            init(_ action: @escaping () -> Void) { self.action = action }
+            func turnEnded() { action() }
+        }
+        let loop = try EventLoop()
+        var order: [String] = []
+        let lateIPC = Recorder { order.append("ipc queued by a client write") }
+        loop.deferToTurnEnd(Recorder {
+            order.append("client writes")
+            loop.deferToTurnEnd(lateIPC, first: true)
+        })
+        loop.deferToTurnEnd(Recorder { order.append("ipc") }, first: true)
+        loop.runOnce(maxWaitMilliseconds: 0)
+        #expect(order == ["ipc", "client writes", "ipc queued by a client write"])
+    }
+}
+
 @Suite struct TaskMessageTests {
     @Test func jobsAndAcksRoundTrip() {
         let messages: [TaskMessage] = [

@@ -15,6 +15,8 @@ public final class EventLoop {
     private let events: UnsafeMutablePointer<epoll_event>
     private var timers = TimerQueue()
     private var turnEndQueue: [TurnEndHandler] = []
+    /// Turn-end work that must precede the rest (messages to other processes before client writes).
+    private var turnEndFirstQueue: [TurnEndHandler] = []
     private var stopRequested = false
 
     /// Monotonic milliseconds, refreshed every time the loop wakes up. Cheap "now" for handlers.
@@ -95,8 +97,9 @@ public final class EventLoop {
 
     /// Runs `handler.turnEnded()` once this turn's events are handled. The caller keeps a flag so
     /// it asks at most once per turn.
-    public func deferToTurnEnd(_ handler: TurnEndHandler) {
-        turnEndQueue.append(handler)
+    /// With `first`, it runs before every handler deferred without it.
+    public func deferToTurnEnd(_ handler: TurnEndHandler, first: Bool = false) {
+        if first { turnEndFirstQueue.append(handler) } else { turnEndQueue.append(handler) }
     }
 
     // MARK: running
@@ -115,7 +118,7 @@ public final class EventLoop {
     /// One turn: wait for events (at most until the next timer), dispatch them, run due timers,
     /// then the end-of-turn work.
     public func runOnce(maxWaitMilliseconds: Int32 = -1) {
-        var timeout: Int32 = turnEndQueue.isEmpty ? maxWaitMilliseconds : 0
+        var timeout: Int32 = turnEndQueue.isEmpty && turnEndFirstQueue.isEmpty ? maxWaitMilliseconds : 0
         if let deadline = timers.nextDeadline() {
             let wait = Int32(clamping: max(0, deadline - Clock.monotonicMilliseconds()))
             timeout = timeout < 0 ? wait : min(timeout, wait)
@@ -142,7 +145,12 @@ public final class EventLoop {
     private func runTurnEnd() {
         // Handlers may queue more work while flushing (a write error closes a connection, which
         // may notify others); keep going until the queue is empty.
-        while !turnEndQueue.isEmpty {
+        while !turnEndQueue.isEmpty || !turnEndFirstQueue.isEmpty {
+            while !turnEndFirstQueue.isEmpty {
+                let batch = turnEndFirstQueue
+                turnEndFirstQueue.removeAll(keepingCapacity: true)
+                for handler in batch { handler.turnEnded() }
+            }
             let batch = turnEndQueue
             turnEndQueue.removeAll(keepingCapacity: true)
             for handler in batch { handler.turnEnded() }

@@ -6,6 +6,12 @@ public struct ChildLaunch: Equatable {
     public static let environmentVariable = "CHATROOM_CHILD"
     /// The hidden verb the exec'd binary is started with.
     public static let verb = "__child"
+    /// The first byte of the record: the format of everything processes send each other (this
+    /// record, MessageChannel datagrams, peer, task, control and hand-over messages). Bump it with
+    /// any change to them: a reload then refuses the new binary (exit 78, the master keeps its own
+    /// image) instead of mixing processes that cannot read each other; such a release needs
+    /// `restart`. (Records before this byte existed start with 0 or 1, the role.)
+    public static let wireFormat: UInt8 = 0xA1
 
     public var role: ProcessRole
     /// Non-zero for a worker started by a reload: it first adopts the connections its predecessor
@@ -48,6 +54,7 @@ public struct ChildLaunch: Equatable {
 
     public func encoded() -> String {
         var w = ByteWriter()
+        w.u8(Self.wireFormat)
         switch role {
         case .worker(let slot): w.u8(0); w.u32(UInt32(slot))
         case .taskWorker(let slot): w.u8(1); w.u32(UInt32(slot))
@@ -71,7 +78,7 @@ public struct ChildLaunch: Equatable {
         guard let bytes = Hex.decode(text) else { return nil }
         let decoded: ChildLaunch? = bytes.withUnsafeBytes { raw in
             var r = ByteReader(raw)
-            guard let kind = r.u8(), let slot = r.u32(), let handOverID = r.u64(), let regionName = r.string(),
+            guard r.u8() == Self.wireFormat, let kind = r.u8(), let slot = r.u32(), let handOverID = r.u64(), let regionName = r.string(),
                   let listener = r.u32() else { return nil }
             let role: ProcessRole
             switch kind {
