@@ -169,6 +169,63 @@ def test_several_connections_per_user(chat_server, clients):
     wait_until(lambda: rooms(server)[1]["online"] == 1, message="bob gone")
 
 
+def test_unread_counts_of_a_burst_are_exact(chat_server, clients):
+    """Under load a worker counts a turn's messages as unread together (PendingUnread): a burst from
+    three senders on two workers counts every message once for a user elsewhere, none of a sender's
+    own for that sender's other connection, and joining resets the count."""
+    server = chat_server(workers=2)
+    users = [make_user(server, f"burst{i}") for i in range(3)]
+    watcher = make_user(server, "watcher")
+    senders = [clients.add(Eio4Client(server, token=u.token, label=f"sender {i}")) for i, u in enumerate(users)]
+    # The first sender also sits in room 2 with a second connection: its own messages are not unread.
+    own = clients.add(Sio3Client(server, token=users[0].token, label="sender 0 elsewhere"))
+    w = clients.add(Eio4Client(server, token=watcher.token, label="watcher"))
+    for client in senders:
+        client.join(1)
+    own.join(2)
+    w.join(2)
+    w.wait_for("room")
+    own.wait_for("room")
+    wait_until(lambda: rooms(server)[1]["online"] == 3 and rooms(server)[2]["online"] == 2,
+               message="three users in room 1, two in room 2")
+    mark, own_mark = w.mark(), own.mark()
+
+    acks, lock = [], threading.Lock()
+
+    def on_ack(*args):
+        with lock:
+            acks.append(receipt(args))
+
+    def burst(client, index):
+        for n in range(40):
+            client.emit("message", text_payload(1, f"burst {index}.{n}"), callback=on_ack)
+    threads = [threading.Thread(target=burst, args=(c, i)) for i, c in enumerate(senders)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    wait_until(lambda: len(acks) == 120, timeout=20, message="120 receipts")
+    assert all(a is not None for a in acks)
+
+    # The watcher counts all 120; the first sender's other connection is in room 1 by its user,
+    # so nothing there is unread for it.
+    assert w.wait_for("count", lambda m: m.get("room1") == 120, since=mark, timeout=10) == {"room1": 120, "room2": 0}
+    w.sync()
+    assert max(m.get("room1", 0) for m in w.received("count", since=mark)) == 120
+    own.sync()
+    assert all(m.get("room1", 0) == 0 for m in own.received("count", since=own_mark))
+    assert {i: r["unread"] for i, r in rooms(server, watcher.token).items()} == {1: 120, 2: 0}
+
+    # Joining room 1 reads it; back in room 2, the next message counts one again.
+    w.join(1)
+    w.wait_for("room", lambda m: str(watcher.id) in m, since=mark)
+    mark = w.mark()
+    w.join(2)
+    w.wait_for("room", lambda m: str(watcher.id) in m, since=mark)
+    senders[1].call("message", text_payload(1, "one more"))
+    assert w.wait_for("count", lambda m: m.get("room1") == 1, since=mark, timeout=10) == {"room1": 1, "room2": 0}
+
+
 def test_joining_another_room_leaves_the_first(chat_server, clients):
     server = chat_server()
     alice, bob = make_user(server, "alice"), make_user(server, "bob")

@@ -10,6 +10,7 @@ extension ChatApplication {
 
     func handOverSnapshot(_ socket: SocketIOSocket) -> ChatSnapshot? {
         guard let connection = socket.userData as? ChatConnection else { return nil }
+        settleUnread()
         return ChatSnapshot(user: connection.user, room: connection.room, unread: connection.unread,
                             countWanted: connection.countWanted)
     }
@@ -54,6 +55,7 @@ extension ChatApplication {
 
     /// `count` updates waiting for the coalescing timer go out now, before the sockets leave.
     func flushCountsNow() {
+        settleUnread()
         if !countsDue.isEmpty { flushCounts() }
     }
 

@@ -104,15 +104,31 @@ extension ChatApplication {
     }
 
     /// F3: unread grows only for users who are not in the room and did not send the message.
+    /// Counted at the end of the turn (see `PendingUnread`).
     func bumpUnread(room: Int, sender: Int64) {
         // Every connection here in this room (members are a subset of connections): nobody to
-        // count for, so skip the walk over all connections, per message.
+        // count for.
         if members[room]?.count == connections.count { return }
-        for connection in connections.values where connection.room != room && connection.unread != nil {
-            let user = connection.userID
-            guard user != 0, user != sender, !presence.contains(user: user, room: room) else { continue }
-            connection.unread?[room, default: 0] += 1
-            countChanged(connection)
+        pendingUnread.add(room: room, sender: sender)
+        if !unreadSettleScheduled {
+            unreadSettleScheduled = true
+            worker.loop.deferToTurnEnd(self)
+        }
+    }
+
+    /// Adds the pending messages to the counts: one walk over the connections per room.
+    func settleUnread() {
+        guard !pendingUnread.isEmpty else { return }
+        for (room, tally) in pendingUnread.take() {
+            if members[room]?.count == connections.count { continue }
+            for connection in connections.values where connection.room != room && connection.unread != nil {
+                let user = connection.userID
+                guard user != 0, !presence.contains(user: user, room: room) else { continue }
+                let count = tally.count(for: user)
+                guard count > 0 else { continue }
+                connection.unread?[room, default: 0] += count
+                countChanged(connection)
+            }
         }
     }
 
@@ -126,6 +142,7 @@ extension ChatApplication {
     }
 
     func flushCounts() {
+        settleUnread()
         countFlushScheduled = false
         let due = countsDue
         countsDue = [:]
@@ -133,6 +150,7 @@ extension ChatApplication {
     }
 
     func countMap(_ connection: ChatConnection) -> JSONValue {
+        settleUnread()
         var map = JSONObject()
         for id in rooms.ids { map[rooms.name(id)!] = .int(Int64(connection.unread?[id] ?? 0)) }
         return .object(map)
@@ -156,6 +174,7 @@ extension ChatApplication {
                 unread[id] = self.presence.contains(user: user.id, room: id) ? 0
                     : answer.object?["unread"]?.objectValue?[String(id)]?.intValue ?? 0
             }
+            self.settleUnread()
             connection.unread = unread
             if connection.countWanted {
                 connection.countWanted = false
@@ -167,6 +186,7 @@ extension ChatApplication {
     /// The user has read `room` up to its newest message: stored, and this worker's connections of
     /// the user show 0 for it at once.
     func markRead(user: Int64, room: Int) {
+        settleUnread()
         let seq = worker.context.region.rooms.lastSeq(room: room)
         storage.call("markRead", ["user": .int(user), "room": .int(Int64(room)), "seq": .int(Int64(seq))]) { _ in }
         for connection in connections.values where connection.userID == user && connection.unread != nil {
@@ -198,5 +218,12 @@ extension ChatApplication {
             return .failure(ImageRefused(reason: "img must be a base64 data URL or a URL returned by an upload"))
         }
         return .success(image)
+    }
+}
+
+extension ChatApplication: TurnEndHandler {
+    func turnEnded() {
+        unreadSettleScheduled = false
+        settleUnread()
     }
 }

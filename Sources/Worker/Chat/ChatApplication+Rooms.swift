@@ -19,8 +19,11 @@ extension ChatApplication {
         outsider?.socket.send(packet)
     }
 
+    // Joining and leaving settle the unread counts first: who counts a pending message depends on
+    // who is in the room.
     func join(_ connection: ChatConnection, room: Int) {
         guard let user = connection.user else { return }
+        settleUnread()
         if connection.room == room {
             connection.socket.emit("room", onlineMap(room))
             return
@@ -44,6 +47,7 @@ extension ChatApplication {
     /// Leaves `room`: the members (and the leaver, for a `roomout` it asked for) get the new map.
     func leave(_ connection: ChatConnection, room: Int, tellLeaver: Bool) {
         guard connection.room == room, let user = connection.user else { return }
+        settleUnread()
         let changed = presence.leave(slot: slot, room: room, user: user.id)
         worker.peers.broadcast(.chat, ChatPeerMessage.left(room: room, user: user.id).encoded())
         if changed {
@@ -61,6 +65,10 @@ extension ChatApplication {
     // MARK: peers
 
     func peerMessage(_ message: ChatPeerMessage, from peer: Int) {
+        switch message {
+        case .roomMessage, .unreadBump: break
+        default: settleUnread()
+        }
         switch message {
         case .joined(let room, let profile):
             if presence.join(slot: peer, room: room, profile) { announce("room", room: room) }
@@ -85,6 +93,7 @@ extension ChatApplication {
 
     /// A worker died: its users leave their rooms for everyone else.
     func peerExited(_ peer: Int) {
+        settleUnread()
         for room in presence.dropWorker(peer) { announce("roomout", room: room) }
     }
 }

@@ -19,6 +19,9 @@ final class ChatApplication: SocketIOApplication {
     var countsDue: [Int: ChatConnection] = [:]
     var countFlushScheduled = false
     static let countCoalescing: Int64 = 100
+    /// Messages whose unread counting waits for the end of the turn.
+    var pendingUnread = PendingUnread()
+    var unreadSettleScheduled = false
     /// Tokens found invalid lately (not worth another job for a few seconds).
     private var rejectedTokens: [String: Int64] = [:]
 
@@ -80,6 +83,7 @@ final class ChatApplication: SocketIOApplication {
 
     func socketDisconnected(_ socket: SocketIOSocket, reason: String) {
         guard let connection = socket.userData as? ChatConnection else { return }
+        settleUnread()
         connection.closed = true
         connection.webSocketConnection = nil
         connection.waiting = []
@@ -176,6 +180,7 @@ final class ChatApplication: SocketIOApplication {
 
     /// (Re)binds a connection to a user; a different user first leaves the room as the old one.
     func bind(_ connection: ChatConnection, to profile: UserProfile) {
+        settleUnread()
         if let current = connection.user, current.id == profile.id {
             connection.user = profile
             return
