@@ -29,7 +29,7 @@ struct BenchOptions: Equatable {
     scenarios: connect | echo | broadcast | chat
       -c, --connections N   connections (100)            -s, --senders S   senders (10)
       -R, --rate R          msg/s in all (100; 0 = unpaced, each sender keeps --window in flight)
-      -w, --window W        in-flight messages per sender when unpaced (8)
+      -w, --window W        in-flight messages per sender when unpaced (8); chat: until its receipt
       -d, --duration S      seconds to measure (10)      --drain S         wait for stragglers (2)
       --rooms N             rooms 1..N, connection i joins room i % N + 1 (1)
       --sio                 Socket.IO EIO4 instead of the plain-JSON /ws (broadcast, connect)

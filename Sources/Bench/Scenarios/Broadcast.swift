@@ -15,6 +15,10 @@ final class BroadcastScenario {
     private(set) var expected = 0
     private(set) var received = 0
     private(set) var other = 0
+    /// Socket.IO `error` events: messages the server refused (each one never gets a delivery).
+    private(set) var refused = 0
+    private(set) var firstRefusal: String?
+    private static let errorEvent = Array("42[\"error\"".utf8)
     private(set) var setupMessages = 0
     private(set) var foreign = 0
     private(set) var latency = Histogram()
@@ -133,7 +137,17 @@ final class BroadcastScenario {
             if let at = ackSentAt.removeValue(forKey: id) {
                 acks += 1
                 ackLatency.record(now - at)
+                // With receipts, a message stays in flight until its receipt (the row is committed).
+                if options.rate == 0, let index = client.inFlight.firstIndex(of: at) {
+                    client.inFlight.remove(at: index)
+                    if sending && client.state == .ready { send(client) }
+                }
             }
+            return
+        }
+        if payload.starts(with: BroadcastScenario.errorEvent) {
+            refused += 1
+            if firstRefusal == nil { firstRefusal = String(decoding: payload.prefix(200), as: UTF8.self) }
             return
         }
         guard let ts = TimestampScanner.timestamp(in: payload) else { other += 1; return }
@@ -141,7 +155,7 @@ final class BroadcastScenario {
         received += 1
         lastDelivery = now
         latency.record(now - ts)
-        if options.rate == 0, let index = client.inFlight.firstIndex(of: ts) {
+        if options.rate == 0, !withAcks, let index = client.inFlight.firstIndex(of: ts) {
             client.inFlight.remove(at: index)
             if sending && client.state == .ready { send(client) }
         }
@@ -168,11 +182,13 @@ final class BroadcastScenario {
         report.set("other_msgs", other)
         report.set("setup_msgs", setupMessages)
         report.set("foreign_ts", foreign)
+        report.set("refused", refused)
         report.line("messages     sent \(sent) (\(Report.fmt(Double(sent) / runSeconds, 1))/s)  skipped \(skipped)  senders \(senders.count)  rooms \(options.rooms)")
         report.line("deliveries   received \(received) of \(expected) expected  loss \(max(0, expected - received))  "
                     + "extra \(max(0, received - expected))  \(Report.fmt(rate, 1))/s")
         report.line(Report.histogramLine("latency ms  ", latency))
         report.line("other msgs   during run \(other), during setup \(setupMessages), foreign ts \(foreign)")
+        if refused > 0 { report.line("refused      \(refused) error events, first: \(firstRefusal ?? "")") }
         if withAcks {
             report.set("acks", acks)
             report.set("ack_latency_ms", Report.histogram(ackLatency))
