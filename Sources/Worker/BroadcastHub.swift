@@ -17,7 +17,7 @@ final class BroadcastHub: WebSocketEndpoint {
     }
 
     private unowned let worker: ReactorWorker
-    private var members = MemberList()
+    @exclusivity(unchecked) private var members = MemberList()  // read per broadcast (see Connection.output)
     private var senders: [ObjectIdentifier: Sender] = [:]
 
     init(worker: ReactorWorker) {

@@ -19,6 +19,63 @@ import Testing
         #expect(queue.takeBytes() == [])
     }
 
+    /// Reads everything available from a nonblocking socket.
+    private func drain(_ fd: Int32) -> [UInt8] {
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) }
+            if n <= 0 { return out }
+            out += buffer[0..<n]
+        }
+    }
+
+    @Test func aSingleFrameLargerThanTheSocketGoesOutInPiecesInOrder() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        var small: Int32 = 4096
+        setsockopt(fds[0], SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
+        _ = fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK)
+        let frame = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        var queue = OutboundQueue()
+        queue.append(SharedBytes(frame))
+        var received: [UInt8] = []
+        var rounds = 0
+        while true {
+            let result = queue.write(to: fds[0])
+            #expect(result != .failed(0))
+            received += drain(fds[1])
+            if result == .drained { break }
+            rounds += 1
+            #expect(queue.byteCount == frame.count - queue.bytesWritten)
+        }
+        received += drain(fds[1])
+        #expect(rounds > 0)  // the socket really was full in between
+        #expect(received == frame)
+        #expect(queue.isEmpty && queue.byteCount == 0 && queue.bytesWritten == frame.count)
+        // The queue is usable again: a second single frame, then two at once.
+        queue.append(SharedBytes(Array("one".utf8)))
+        #expect(queue.write(to: fds[0]) == .drained)
+        queue.append(SharedBytes(Array("two ".utf8)))
+        queue.append(SharedBytes(Array("three".utf8)))
+        #expect(queue.write(to: fds[0]) == .drained)
+        #expect(drain(fds[1]) == Array("onetwo three".utf8))
+    }
+
+    @Test func aSingleFrameToAPipeIsWrittenToo() throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        defer { close(fds[0]); close(fds[1]) }
+        var queue = OutboundQueue()
+        queue.append(SharedBytes(Array("through a pipe".utf8)))
+        #expect(queue.write(to: fds[1]) == .drained)
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let n = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
+        #expect(Array(buffer[0..<max(n, 0)]) == Array("through a pipe".utf8))
+        #expect(queue.isEmpty)
+    }
+
     @Test func aQueuedFileCannotBeTaken() throws {
         let fd = open("/dev/null", O_RDONLY)
         #expect(fd >= 0)

@@ -14,9 +14,11 @@ public final class EventLoop {
     private let maxEvents: Int32 = 512
     private let events: UnsafeMutablePointer<epoll_event>
     private var timers = TimerQueue()
-    private var turnEndQueue: [TurnEndHandler] = []
+    // Appended to once per connection written in a turn: without dynamic exclusivity checks (one
+    // thread; see Connection.output).
+    @exclusivity(unchecked) private var turnEndQueue: [TurnEndHandler] = []
     /// Turn-end work that must precede the rest (messages to other processes before client writes).
-    private var turnEndFirstQueue: [TurnEndHandler] = []
+    @exclusivity(unchecked) private var turnEndFirstQueue: [TurnEndHandler] = []
     private var stopRequested = false
 
     /// Monotonic milliseconds, refreshed every time the loop wakes up. Cheap "now" for handlers.
