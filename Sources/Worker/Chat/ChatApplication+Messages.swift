@@ -184,13 +184,15 @@ extension ChatApplication {
     }
 
     /// The user has read `room` up to its newest message: stored, and this worker's connections of
-    /// the user show 0 for it at once.
-    func markRead(user: Int64, room: Int) {
+    /// the user show 0 for it at once. Only connections whose count changed are told, and the
+    /// `joiner` (which gets its counts on joining): a user with many connections in the room would
+    /// otherwise cost every join a `count` to each of them.
+    func markRead(user: Int64, room: Int, joiner: ChatConnection? = nil) {
         settleUnread()
         let seq = worker.context.region.rooms.lastSeq(room: room)
         storage.call("markRead", ["user": .int(user), "room": .int(Int64(room)), "seq": .int(Int64(seq))]) { _ in }
         for connection in connections.values where connection.userID == user && connection.unread != nil {
-            if connection.unread?[room] != 0 || connection.room == room {
+            if connection.unread?[room] != 0 || connection === joiner {
                 connection.unread?[room] = 0
                 connection.socket.emit("count", countMap(connection))
             }

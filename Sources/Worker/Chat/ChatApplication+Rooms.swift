@@ -41,7 +41,7 @@ extension ChatApplication {
         } else {
             connection.socket.emit("room", onlineMap(room))
         }
-        markRead(user: user.id, room: room)
+        markRead(user: user.id, room: room, joiner: connection)
     }
 
     /// Leaves `room`: the members (and the leaver, for a `roomout` it asked for) get the new map.
