@@ -226,6 +226,23 @@ def test_unread_counts_of_a_burst_are_exact(chat_server, clients):
     assert w.wait_for("count", lambda m: m.get("room1") == 1, since=mark, timeout=10) == {"room1": 1, "room2": 0}
 
 
+def test_a_join_sends_count_to_the_joiner_only(chat_server, clients):
+    """A user's other connections already in the room get no `count` when one more joins (nothing of
+    theirs changed; with many connections per user each join would otherwise cost one per connection)."""
+    server = chat_server(workers=1)
+    alice = make_user(server, "tabs")
+    first, second = (clients.add(Eio4Client(server, token=alice.token, label=f"tab {i}")) for i in (1, 2))
+    first.join(1)
+    first.wait_for("room")
+    first.sync()
+    mark = first.mark()
+    second.join(1)
+    second.wait_for("room")
+    assert second.sync() == {"room1": 0, "room2": 0}
+    first.sync()
+    assert len(first.received("count", since=mark)) == 1  # the answer to its own sync only
+
+
 def test_joining_another_room_leaves_the_first(chat_server, clients):
     server = chat_server()
     alice, bob = make_user(server, "alice"), make_user(server, "bob")
