@@ -103,8 +103,7 @@ public final class MessageChannel: EventHandler, TurnEndHandler {
         let total = header.count + body.count
         if coalescing && fds.isEmpty && !closed && total <= MessageChannel.fragmentSize - 5 {
             if outbox.count + 4 + total > MessageChannel.fragmentSize { flushOutbox() }
-            hold(header, body)
-            return true
+            return hold(header, body)
         }
         flushOutbox()
         if total <= MessageChannel.fragmentSize && !hasQueuedData && !closed {
@@ -141,10 +140,10 @@ public final class MessageChannel: EventHandler, TurnEndHandler {
         message.withUnsafeBytes { send(header: [], body: $0, fds: fds) }
     }
 
-    private func hold(_ header: [UInt8], _ body: UnsafeRawBufferPointer) {
+    private func hold(_ header: [UInt8], _ body: UnsafeRawBufferPointer) -> Bool {
         guard queuedBytes + outbox.count <= MessageChannel.maxQueuedBytes else {
             Log.error("ipc peer stuck, message dropped", ["channel": label, "queued": queuedBytes])
-            return
+            return false
         }
         if outbox.isEmpty {
             outbox.reserveCapacity(4096)
@@ -159,6 +158,7 @@ public final class MessageChannel: EventHandler, TurnEndHandler {
             outboxFlushScheduled = true
             loop.deferToTurnEnd(self, first: true)
         }
+        return true
     }
 
     public func turnEnded() {
@@ -171,6 +171,10 @@ public final class MessageChannel: EventHandler, TurnEndHandler {
         guard outboxCount > 0 else { return }
         var datagram = outbox
         outbox = []
+        guard !closed else {
+            outboxCount = 0
+            return
+        }
         if outboxCount == 1 {
             // [batch][length × 4][message] → [whole][message]
             datagram.removeSubrange(1..<5)
