@@ -19,7 +19,7 @@ private final class Inbox: MessageChannelDelegate {
 
 // Serialized: channels share one static receive buffer, as they do in a (single-threaded) worker.
 @Suite(.serialized) struct MessageChannelTests {
-    private func pump(_ loop: EventLoop, until done: () -> Bool) {
+    func pump(_ loop: EventLoop, until done: () -> Bool) {
         for _ in 0..<2000 where !done() { loop.runOnce(maxWaitMilliseconds: 10) }
     }
 
@@ -97,11 +97,8 @@ private func datagrams(_ fd: Int32) -> [[UInt8]] {
     }
 }
 
-@Suite(.serialized) struct CoalescingChannelTests {
-    private func pump(_ loop: EventLoop, until done: () -> Bool) {
-        for _ in 0..<2000 where !done() { loop.runOnce(maxWaitMilliseconds: 10) }
-    }
-
+/// Coalescing channels, in the same serialized suite: they share the static receive buffer too.
+extension MessageChannelTests {
     @Test func oneTurnsMessagesTravelAsOneDatagramAndArriveOneByOne() throws {
         let loop = try EventLoop()
         let (a, b) = try Socket.seqpacketPair(bufferSize: 256 * 1024)
