@@ -252,9 +252,8 @@ final class MasterProcess: MessageChannelDelegate, EventHandler {
             Log.warn("process exited during its hand-over", ["role": role, "pid": pid, "status": status])
             // The successor waits for the end of the hand-over; it will not come from the dead.
             if case .worker(let index) = role, record.handOverID != 0, record.pid != nil {
-                _ = HandOverEnd(id: record.handOverID, complete: false).encoded().withUnsafeBytes {
-                    send(topology.handOver[index].master, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT))
-                }
+                MessageChannel.sendWhole(HandOverEnd(id: record.handOverID, complete: false).encoded(),
+                                         on: topology.handOver[index].master)
             }
         }
         if phase == .stopping { continueStopping() }

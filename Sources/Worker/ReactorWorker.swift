@@ -94,7 +94,9 @@ public final class ReactorWorker: EventHandler, MessageChannelDelegate {
         try listener.start()
         loop.scheduleRepeating(every: 1000) { [weak self] in self?.sweep() }
         control.send(ControlMessage.ready.encoded())
-        chat.start()
+        // After a complete hand-over the predecessor's picture of every slot came with it, and what
+        // changed since waits in the peers' sockets, in order: nothing to ask the peers.
+        if context.handOverID == 0 || !completeHandOver { chat.start() }
         if !completeHandOver {
             releaseUnadoptedRows(keeping: adopted)
             chat.rebuildOwnPresence()

@@ -99,6 +99,22 @@ private func datagrams(_ fd: Int32) -> [[UInt8]] {
 
 /// Coalescing channels, in the same serialized suite: they share the static receive buffer too.
 extension MessageChannelTests {
+    @Test func aMessageSentFromOutsideAChannelArrivesWhole() throws {
+        let loop = try EventLoop()
+        let (a, b) = try Socket.seqpacketPair()
+        defer { Glibc.close(a); Glibc.close(b) }
+        let receiver = MessageChannel(fd: b, label: "b", loop: loop)
+        let inbox = Inbox()
+        receiver.delegate = inbox
+        try receiver.start()
+        // The master's end record for a successor whose predecessor died mid hand-over.
+        let end = HandOverEnd(id: 0x0102_0304_0506_0708, complete: false)
+        #expect(MessageChannel.sendWhole(end.encoded(), on: a))
+        pump(loop) { !inbox.messages.isEmpty }
+        #expect(inbox.messages == [end.encoded()])
+        #expect(inbox.messages.first.flatMap { m in m.withUnsafeBytes { HandOverEnd(decoding: $0) } } == end)
+    }
+
     @Test func oneTurnsMessagesTravelAsOneDatagramAndArriveOneByOne() throws {
         let loop = try EventLoop()
         let (a, b) = try Socket.seqpacketPair(bufferSize: 256 * 1024)

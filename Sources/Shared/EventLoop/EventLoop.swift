@@ -19,6 +19,7 @@ public final class EventLoop {
     @exclusivity(unchecked) private var turnEndQueue: [TurnEndHandler] = []
     /// Turn-end work that must precede the rest (messages to other processes before client writes).
     @exclusivity(unchecked) private var turnEndFirstQueue: [TurnEndHandler] = []
+    @exclusivity(unchecked) private var turnEndSpare: [TurnEndHandler] = []
     private var stopRequested = false
 
     /// Monotonic milliseconds, refreshed every time the loop wakes up. Cheap "now" for handlers.
@@ -146,16 +147,21 @@ public final class EventLoop {
 
     private func runTurnEnd() {
         // Handlers may queue more work while flushing (a write error closes a connection, which
-        // may notify others); keep going until the queue is empty.
+        // may notify others); keep going until both queues are empty.
         while !turnEndQueue.isEmpty || !turnEndFirstQueue.isEmpty {
             while !turnEndFirstQueue.isEmpty {
-                let batch = turnEndFirstQueue
-                turnEndFirstQueue.removeAll(keepingCapacity: true)
-                for handler in batch { handler.turnEnded() }
+                swap(&turnEndFirstQueue, &turnEndSpare)
+                runSpare()
             }
-            let batch = turnEndQueue
-            turnEndQueue.removeAll(keepingCapacity: true)
-            for handler in batch { handler.turnEnded() }
+            swap(&turnEndQueue, &turnEndSpare)
+            runSpare()
         }
+    }
+
+    /// Runs the handlers taken from a queue, whose storage the queue got in exchange: new work
+    /// goes there meanwhile, and no turn allocates.
+    private func runSpare() {
+        for handler in turnEndSpare { handler.turnEnded() }
+        turnEndSpare.removeAll(keepingCapacity: true)
     }
 }

@@ -135,6 +135,14 @@ public final class MessageChannel: EventHandler, TurnEndHandler {
         return enqueue(message, fds: fds)
     }
 
+    /// One small message on a channel's socket from a process that does not run a channel on it
+    /// (the master's end record on a hand-over socket): framed as `send` frames it, never blocks.
+    @discardableResult
+    public static func sendWhole(_ message: [UInt8], on fd: Int32) -> Bool {
+        let datagram = [Kind.whole.rawValue] + message
+        return datagram.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_DONTWAIT)) } == datagram.count
+    }
+
     @discardableResult
     public func send(_ message: [UInt8], fds: [Int32] = []) -> Bool {
         message.withUnsafeBytes { send(header: [], body: $0, fds: fds) }
@@ -166,21 +174,27 @@ public final class MessageChannel: EventHandler, TurnEndHandler {
         flushOutbox()
     }
 
-    /// Sends what this turn held: one message as it is (`whole`), several as one `batch`.
+    /// Sends what this turn held: one message as it is (`whole`), several as one `batch`, straight
+    /// from the buffer (kept for the next turn) unless older datagrams are still waiting.
     private func flushOutbox() {
         guard outboxCount > 0 else { return }
-        var datagram = outbox
-        outbox = []
-        guard !closed else {
-            outboxCount = 0
-            return
-        }
-        if outboxCount == 1 {
-            // [batch][length × 4][message] → [whole][message]
-            datagram.removeSubrange(1..<5)
-            datagram[0] = Kind.whole.rawValue
-        }
+        // [batch][length × 4][message] → [whole][message]: the kind over the length's last byte.
+        let start = outboxCount == 1 ? 4 : 0
+        if outboxCount == 1 { outbox[4] = Kind.whole.rawValue }
         outboxCount = 0
+        defer { outbox.removeAll(keepingCapacity: outbox.capacity <= 4 * MessageChannel.fragmentSize) }
+        guard !closed else { return }
+        if !hasQueuedData {
+            let sent = outbox.withUnsafeBytes { b in
+                cshim_send_with_fds(fd, b.baseAddress! + start, b.count - start, nil, 0, Int32(MSG_DONTWAIT))
+            }
+            if sent >= 0 { return }
+            if !Errno.isWouldBlock(errno) && errno != EINTR {
+                Log.warn("ipc send failed", ["channel": label, "error": Errno.describe(errno)])
+                return
+            }
+        }
+        let datagram = Array(outbox[start...])
         queue.append(Pending(datagram: datagram, fds: []))
         queuedBytes += datagram.count
         flush()
@@ -260,8 +274,10 @@ public final class MessageChannel: EventHandler, TurnEndHandler {
     private func receive() {
         let buffer = MessageChannel.receiveBuffer
         var descriptors = [Int32](repeating: -1, count: 16)
-        // Bounded per turn so one busy peer cannot starve the clients of this loop.
-        for _ in 0..<512 {
+        // Bounded per turn (in messages: a batch datagram holds many) so one busy peer cannot
+        // starve the clients of this loop.
+        var delivered = 0
+        while delivered < 512 {
             var count: Int32 = Int32(descriptors.count)
             var truncated: Int32 = 0
             let n = descriptors.withUnsafeMutableBufferPointer { f in
@@ -283,54 +299,60 @@ public final class MessageChannel: EventHandler, TurnEndHandler {
                 for descriptor in fds { FileDescriptor.close(descriptor) }
                 continue
             }
-            deliver(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), fds)
-            if closed { return }
+            delivered += max(1, deliver(UnsafeRawBufferPointer(rebasing: buffer[0..<n]), fds))
+            // A delegate that stopped reading (a hand-over) leaves the rest for the successor.
+            if closed || readingStopped { return }
         }
     }
 
-    private func deliver(_ datagram: UnsafeRawBufferPointer, _ fds: [Int32]) {
+    /// Hands the datagram's messages to the delegate; returns how many.
+    private func deliver(_ datagram: UnsafeRawBufferPointer, _ fds: [Int32]) -> Int {
         guard let kind = Kind(rawValue: datagram[0]) else {
             Log.error("ipc datagram of unknown kind, dropped", ["channel": label, "kind": datagram[0]])
             for descriptor in fds { FileDescriptor.close(descriptor) }
-            return
+            return 0
         }
         let payload = UnsafeRawBufferPointer(rebasing: datagram[1...])
         switch kind {
         case .whole:
             discardPartialMessage()
             delegate?.channel(self, received: payload, fds: fds)
+            return 1
         case .batch:
             discardPartialMessage()
             for descriptor in fds { FileDescriptor.close(descriptor) }
-            var offset = 0
+            var offset = 0, count = 0
             while offset + 4 <= payload.count, !closed {
                 let length = Int(UInt32(littleEndian: payload.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
                 offset += 4
                 guard length <= payload.count - offset else {
                     Log.error("ipc batch truncated, rest dropped", ["channel": label])
-                    return
+                    break
                 }
                 delegate?.channel(self, received: UnsafeRawBufferPointer(rebasing: payload[offset..<(offset + length)]), fds: [])
                 offset += length
+                count += 1
             }
+            return count
         case .first:
             discardPartialMessage()
             assembling = Array(payload)
             assemblingFds = fds
+            return 0
         case .middle, .last:
             guard assembling != nil else {
                 for descriptor in fds { FileDescriptor.close(descriptor) }
-                return
+                return 0
             }
             assembling!.append(contentsOf: payload)
             assemblingFds += fds
-            if kind == .last {
-                let message = assembling!
-                let messageFds = assemblingFds
-                assembling = nil
-                assemblingFds = []
-                message.withUnsafeBytes { delegate?.channel(self, received: $0, fds: messageFds) }
-            }
+            guard kind == .last else { return 0 }
+            let message = assembling!
+            let messageFds = assemblingFds
+            assembling = nil
+            assemblingFds = []
+            message.withUnsafeBytes { delegate?.channel(self, received: $0, fds: messageFds) }
+            return 1
         }
     }
 

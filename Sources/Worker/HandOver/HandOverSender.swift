@@ -16,6 +16,9 @@ final class HandOverSender {
     private var timer: TimerID?
     private var channel: MessageChannel?
     private var endSent = false
+    /// False once a record could not be queued (the socket stuck): the successor is then told the
+    /// hand-over is incomplete, so it rebuilds its presence and frees the rows that never came.
+    private var everythingSent = true
     private let startedAt: Int64
 
     init(worker: ReactorWorker, id: UInt64) {
@@ -78,12 +81,11 @@ final class HandOverSender {
         }
         // Each snapshot is taken once, now that nothing can change them any more (no input, no
         // peer messages, every job acked); after the drops every one of them can travel.
-        channel.send(HandOverRecord.presence(chat.presenceForHandOver).encoded())
+        everythingSent = channel.send(HandOverRecord.presence(chat.presenceForHandOver).encoded())
         var sessions = 0
         for session in worker.engineIO.pollingSessions {
             guard let snapshot = session.handOverSnapshot() else { continue }
-            channel.send(HandOverRecord.pollingSession(snapshot).encoded())
-            sessions += 1
+            if channel.send(HandOverRecord.pollingSession(snapshot).encoded()) { sessions += 1 } else { everythingSent = false }
         }
         var connections: [Connection] = []
         worker.connections.forEach { connections.append($0) }
@@ -92,9 +94,13 @@ final class HandOverSender {
             guard let snapshot = connection.handOverSnapshot else { continue }
             let row = connection.row
             let (fd, unread, unsent) = connection.detachForHandOver()
-            // The channel closes our copy of the descriptor once it is sent.
-            channel.send(HandOverRecord.connection(row: row, unread: unread, unsent: unsent, snapshot).encoded(), fds: [fd])
-            passed += 1
+            // The channel closes our copy of the descriptor once it is sent (or could not be).
+            if channel.send(HandOverRecord.connection(row: row, unread: unread, unsent: unsent, snapshot).encoded(), fds: [fd]) {
+                passed += 1
+            } else {
+                everythingSent = false
+                worker.context.region.connections.remove(row)
+            }
         }
         worker.engineIO.forgetSessions()
         chat.forgetConnections()
@@ -127,7 +133,7 @@ final class HandOverSender {
         guard let channel else { return }
         if !endSent {
             guard !worker.peers.hasQueuedData, !worker.tasks.hasQueuedData else { return }
-            channel.send(HandOverEnd(id: id, complete: true).encoded())
+            channel.send(HandOverEnd(id: id, complete: everythingSent).encoded())
             endSent = true
         }
         if !channel.hasQueuedData {
