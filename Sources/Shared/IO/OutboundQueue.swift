@@ -46,10 +46,6 @@ public struct OutboundQueue {
 
     /// Writes as much as the socket takes.
     public mutating func write(to socket: Int32) -> WriteResult {
-        // A broadcast's usual case, one frame queued: one `send`, no iovec, the array kept.
-        if chunks.count == 1, head == 0, case .bytes(let block, let offset) = chunks[0] {
-            return writeSingle(block, offset, to: socket)
-        }
         while head < chunks.count {
             switch chunks[head] {
             case .bytes:
@@ -73,36 +69,6 @@ public struct OutboundQueue {
                     chunks[head] = .file(fd, offset: position, end: end)
                 }
             }
-        }
-        compact()
-        return .drained
-    }
-
-    private mutating func writeSingle(_ block: SharedBytes, _ offset: Int, to socket: Int32) -> WriteResult {
-        let length = block.count - offset
-        var n: Int
-        repeat {
-            n = Glibc.send(socket, block.bytes.baseAddress! + offset, length, Int32(MSG_NOSIGNAL))
-        } while n < 0 && errno == EINTR
-        if n < 0 {
-            if errno == ENOTSOCK { return write(toNonSocket: socket) }
-            return Errno.isWouldBlock(errno) ? .blocked : .failed(errno)
-        }
-        byteCount -= n
-        bytesWritten += n
-        if n < length {
-            chunks[0] = .bytes(block, offset: offset + n)
-            return .blocked
-        }
-        chunks.removeLast()
-        return .drained
-    }
-
-    /// A pipe (tests): the general path, which falls back to `writev`.
-    private mutating func write(toNonSocket fd: Int32) -> WriteResult {
-        while head < chunks.count {
-            let result = writeBlocks(to: fd)
-            if result != .drained { return result }
         }
         compact()
         return .drained
@@ -135,7 +101,11 @@ public struct OutboundQueue {
             let left = block.count - offset
             if remaining >= left {
                 remaining -= left
-                popHead()
+                if chunks.count == 1 {
+                    chunks.removeLast()  // a broadcast's usual case, one frame: the array kept as it is
+                } else {
+                    popHead()
+                }
             } else {
                 chunks[head] = .bytes(block, offset: offset + remaining)
                 remaining = 0
@@ -171,7 +141,7 @@ public struct OutboundQueue {
     }
 
     private mutating func compact() {
-        if head == chunks.count {
+        if head == chunks.count && head > 0 {
             chunks.removeAll(keepingCapacity: chunks.count <= 16)
             head = 0
         }

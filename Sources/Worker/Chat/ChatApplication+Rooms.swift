@@ -65,18 +65,18 @@ extension ChatApplication {
     // MARK: peers
 
     func peerMessage(_ message: ChatPeerMessage, from peer: Int) {
-        switch message {
-        case .roomMessage, .unreadBump: break
-        default: settleUnread()
-        }
+        // Who is where changes with `joined`, `left` and `presenceState`: pending unread first.
         switch message {
         case .joined(let room, let profile):
+            settleUnread()
             if presence.join(slot: peer, room: room, profile) { announce("room", room: room) }
         case .left(let room, let user):
+            settleUnread()
             if presence.leave(slot: peer, room: room, user: user) { announce("roomout", room: room) }
         case .syncRequest:
             worker.peers.send(to: peer, .chat, ChatPeerMessage.presenceState(presence.entries(slot: slot)).encoded())
         case .presenceState(let entries):
+            settleUnread()
             for room in presence.replace(slot: peer, with: entries) { announce("room", room: room) }
         case .roomMessage(let room, let sender, let packet):
             deliver(OutgoingPacket(packet: packet), room: room, sender: sender)

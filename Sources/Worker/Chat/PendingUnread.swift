@@ -11,6 +11,11 @@ struct PendingUnread {
         var bySender: [Int64: Int] = [:]
 
         func count(for user: Int64) -> Int { total - (bySender[user] ?? 0) }
+
+        mutating func record(_ sender: Int64) {
+            total += 1
+            bySender[sender, default: 0] += 1
+        }
     }
 
     private var rooms: [Int: Tally] = [:]
@@ -18,8 +23,7 @@ struct PendingUnread {
     var isEmpty: Bool { rooms.isEmpty }
 
     mutating func add(room: Int, sender: Int64) {
-        rooms[room, default: Tally()].total += 1
-        rooms[room, default: Tally()].bySender[sender, default: 0] += 1
+        rooms[room, default: Tally()].record(sender)
     }
 
     /// Everything pending, per room; nothing is pending afterwards.

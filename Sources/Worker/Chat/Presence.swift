@@ -53,22 +53,13 @@ struct Presence {
 
     /// Every entry of every slot (a reload passes this worker's whole picture to its successor).
     func allEntries() -> [(slot: Int, room: Int, count: Int, profile: UserProfile)] {
-        var result: [(slot: Int, room: Int, count: Int, profile: UserProfile)] = []
-        for (slot, rooms) in bySlot {
-            for (room, users) in rooms {
-                for (user, count) in users where count > 0 {
-                    if let profile = profiles[user] { result.append((slot, room, count, profile)) }
-                }
-            }
-        }
-        return result
+        bySlot.keys.flatMap { slot in entries(slot: slot).map { (slot, $0.room, $0.count, $0.profile) } }
     }
 
     /// The picture a predecessor passed on (see `allEntries`).
     init(entries: [(slot: Int, room: Int, count: Int, profile: UserProfile)]) {
-        for entry in entries where entry.count > 0 {
-            profiles[entry.profile.id] = entry.profile
-            bySlot[entry.slot, default: [:]][entry.room, default: [:]][entry.profile.id] = entry.count
+        for (slot, slotEntries) in Dictionary(grouping: entries, by: \.slot) {
+            replace(slot: slot, with: slotEntries.map { ($0.room, $0.count, $0.profile) })
         }
     }
 
