@@ -92,17 +92,18 @@ public final class TaskWorkerProcess: MessageChannelDelegate, EventHandler, Turn
         let jobs = batch
         batch.removeAll(keepingCapacity: true)
         let started = Clock.monotonicNanoseconds()
-        counted(runner.run(jobs))
-        Histogram.batchSize.observe(Double(jobs.count), in: counters)
-        Histogram.batchSeconds.observe(Double(Clock.monotonicNanoseconds() - started) / 1e9, in: counters)
+        counted(runner.run(jobs), of: jobs.count, since: started)
         scheduleRetry()
     }
 
-    /// Acked jobs leave the backlog; waiting ones stay in it.
-    private func counted(_ acked: Int) {
+    /// A batch ran (new jobs or a retry): acked jobs leave the backlog, waiting ones stay in it; the
+    /// batch is counted and observed once, so `batches` and the histograms' counts agree.
+    private func counted(_ acked: Int, of jobs: Int, since started: Int64) {
         counters.add(.jobsCompleted, Int64(acked))
         counters.add(.taskBacklog, -Int64(acked))
         counters.add(.batches, 1)
+        MetricHistogram.batchSize.observe(Double(jobs), in: counters)
+        MetricHistogram.batchSeconds.observe(Double(Clock.monotonicNanoseconds() - started) / 1e9, in: counters)
     }
 
     // MARK: retrying while the database is unavailable
@@ -115,7 +116,8 @@ public final class TaskWorkerProcess: MessageChannelDelegate, EventHandler, Turn
             self.retryTimer = nil
             guard !self.stopping else { return }
             let waited = self.runner.waiting.count
-            self.counted(self.runner.retry())
+            let started = Clock.monotonicNanoseconds()
+            self.counted(self.runner.retry(), of: waited, since: started)
             if self.runner.hasWaiting {
                 self.scheduleRetry()
             } else {

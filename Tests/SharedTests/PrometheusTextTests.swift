@@ -27,13 +27,13 @@ import Testing
     }
 
     @Test func observationsLandInOneBucket() {
-        let h = Histogram.batchSeconds
+        let h = MetricHistogram.batchSeconds
         #expect(h.bucket(for: 0.0005) == .batchTimeUpTo1ms)
         #expect(h.bucket(for: 0.001) == .batchTimeUpTo1ms)
         #expect(h.bucket(for: 0.2) == .batchTimeUpTo250ms)
         #expect(h.bucket(for: 3) == .batchTimeMore)
-        #expect(Histogram.batchSize.bucket(for: 500) == .batchSizeUpTo1000)
-        #expect(Histogram.cumulative([1, 0, 2]) == [1, 1, 3])
+        #expect(MetricHistogram.batchSize.bucket(for: 500) == .batchSizeUpTo1000)
+        #expect(MetricHistogram.cumulative([1, 0, 2]) == [1, 1, 3])
         // Every counter fits the per-process slots of the shared memory.
         #expect(Counter.allCases.count <= ProcessTable.counterCount)
     }

@@ -57,8 +57,8 @@ def main():
     if not a or not b:
         print(f"{label}: callgrind dumps missing")
         return
-    diff = collections.Counter({name: a[name] - b.get(name, 0) for name in a})
-    total = sum(diff.values())
+    diff = collections.Counter({name: a[name] - b[name] for name in a.keys() | b.keys()})
+    total = sum(a.values()) - sum(b.values())
     print(f"{label}: {total / deliveries:,.0f} instructions per delivery in the workers (user space, callgrind, "
           f"{deliveries:,} deliveries)")
     for name, value in diff.most_common(8):

@@ -18,6 +18,8 @@ final class BroadcastScenario {
     /// Socket.IO `error` events: messages the server refused (each one never gets a delivery).
     private(set) var refused = 0
     private(set) var firstRefusal: String?
+    /// `error` events for messages delivered but not stored (no receipt will come).
+    private(set) var unstored = 0
     private static let errorEvent = Array("42[\"error\"".utf8)
     private(set) var setupMessages = 0
     private(set) var foreign = 0
@@ -80,7 +82,7 @@ final class BroadcastScenario {
         if let timer { runner.loop.cancel(timer) }
         sending = false
         let seconds = Double(nowMicros() - startedAt) / 1e6
-        runner.run(seconds: options.drain, done: { [unowned self] in received >= expected && (!withAcks || acks >= sent) })
+        runner.run(seconds: options.drain, done: { [unowned self] in received >= expected && (!withAcks || acks + refused + unstored >= sent) })
         measuring = false
         return seconds
     }
@@ -146,8 +148,7 @@ final class BroadcastScenario {
             return
         }
         if payload.starts(with: BroadcastScenario.errorEvent) {
-            refused += 1
-            if firstRefusal == nil { firstRefusal = String(decoding: payload.prefix(200), as: UTF8.self) }
+            errorEvent(client, payload)
             return
         }
         guard let ts = TimestampScanner.timestamp(in: payload) else { other += 1; return }
@@ -159,6 +160,24 @@ final class BroadcastScenario {
             client.inFlight.remove(at: index)
             if sending && client.state == .ready { send(client) }
         }
+    }
+
+    /// A refused message (never delivered, never acked) or one that could not be stored (delivered,
+    /// never acked): the server answers a sender's messages in order, so it is the sender's oldest.
+    private func errorEvent(_ client: BenchClient, _ payload: UnsafeRawBufferPointer) {
+        let text = String(decoding: payload.prefix(200), as: UTF8.self)
+        if text.contains("could not be stored") {
+            unstored += 1
+            guard withAcks else { return }  // its delivery already freed the slot
+        } else {
+            refused += 1
+            if firstRefusal == nil { firstRefusal = text }
+            expected -= sio ? roomSize[client.room, default: 0] : runner.established - runner.dropped
+        }
+        guard options.rate == 0, !client.inFlight.isEmpty else { return }
+        let oldest = client.inFlight.removeFirst()
+        if let id = ackSentAt.first(where: { $0.value == oldest })?.key { ackSentAt[id] = nil }
+        if sending && client.state == .ready { send(client) }
     }
 
     /// The delivery figures, as wsload names them.
@@ -183,12 +202,14 @@ final class BroadcastScenario {
         report.set("setup_msgs", setupMessages)
         report.set("foreign_ts", foreign)
         report.set("refused", refused)
+        report.set("unstored", unstored)
         report.line("messages     sent \(sent) (\(Report.fmt(Double(sent) / runSeconds, 1))/s)  skipped \(skipped)  senders \(senders.count)  rooms \(options.rooms)")
         report.line("deliveries   received \(received) of \(expected) expected  loss \(max(0, expected - received))  "
                     + "extra \(max(0, received - expected))  \(Report.fmt(rate, 1))/s")
         report.line(Report.histogramLine("latency ms  ", latency))
         report.line("other msgs   during run \(other), during setup \(setupMessages), foreign ts \(foreign)")
         if refused > 0 { report.line("refused      \(refused) error events, first: \(firstRefusal ?? "")") }
+        if unstored > 0 { report.line("unstored     \(unstored) messages delivered but not stored") }
         if withAcks {
             report.set("acks", acks)
             report.set("ack_latency_ms", Report.histogram(ackLatency))

@@ -33,11 +33,11 @@ public enum MetricsExposition {
         out.family("chatroom_task_backlog", .gauge, "Jobs a task worker received and has not acked yet.")
         for p in m.processes where p.kind == .taskWorker { out.sample("chatroom_task_backlog", [("task_worker", String(p.slot))], Double(p.gauge(.taskBacklog))) }
         let sizes = m.histogram(.batchSize)
-        out.histogram("chatroom_batch_size", "Jobs per batch a task worker ran.", bounds: Histogram.batchSize.bounds,
+        out.histogram("chatroom_batch_size", "Jobs per batch a task worker ran.", bounds: MetricHistogram.batchSize.bounds,
                       counts: sizes.buckets, sum: sizes.sum)
         let times = m.histogram(.batchSeconds)
         out.histogram("chatroom_batch_duration_seconds", "Time to run a batch: its database writes and their commit.",
-                      bounds: Histogram.batchSeconds.bounds, counts: times.buckets, sum: times.sum)
+                      bounds: MetricHistogram.batchSeconds.bounds, counts: times.buckets, sum: times.sum)
 
         out.family("chatroom_rejected_total", .counter, "Inputs refused, by reason.")
         for (reason, count) in m.rejections { out.sample("chatroom_rejected_total", [("reason", reason)], count) }

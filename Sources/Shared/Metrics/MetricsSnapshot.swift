@@ -97,7 +97,7 @@ public struct MetricsSnapshot: Sendable {
     }
 
     /// A histogram's per-bucket counts summed over the task workers, and its sum.
-    public func histogram(_ histogram: Histogram) -> (buckets: [UInt64], sum: Double) {
+    public func histogram(_ histogram: MetricHistogram) -> (buckets: [UInt64], sum: Double) {
         let buckets = histogram.buckets.map { total($0, .taskWorker) }
         return (buckets, Double(total(histogram.sum, .taskWorker)) / histogram.sumScale)
     }

@@ -35,7 +35,7 @@ public struct PrometheusText {
     public mutating func histogram(_ name: String, _ help: String, bounds: [Double], counts: [UInt64], sum: Double) {
         precondition(counts.count == bounds.count + 1, "one count per bound and one for +Inf")
         family(name, .histogram, help)
-        let cumulative = Histogram.cumulative(counts)
+        let cumulative = MetricHistogram.cumulative(counts)
         for (index, bound) in bounds.enumerated() { sample(name + "_bucket", [("le", Self.format(bound))], cumulative[index]) }
         sample(name + "_bucket", [("le", "+Inf")], cumulative[bounds.count])
         sample(name + "_sum", [], sum)
