@@ -55,10 +55,7 @@ public struct ChildLaunch: Equatable {
     public func encoded() -> String {
         var w = ByteWriter()
         w.u8(Self.wireFormat)
-        switch role {
-        case .worker(let slot): w.u8(0); w.u32(UInt32(slot))
-        case .taskWorker(let slot): w.u8(1); w.u32(UInt32(slot))
-        }
+        role.write(to: &w)
         w.u64(handOverID)
         w.string(regionName)
         w.u32(UInt32(bitPattern: listener))
@@ -78,14 +75,8 @@ public struct ChildLaunch: Equatable {
         guard let bytes = Hex.decode(text) else { return nil }
         let decoded: ChildLaunch? = bytes.withUnsafeBytes { raw in
             var r = ByteReader(raw)
-            guard r.u8() == Self.wireFormat, let kind = r.u8(), let slot = r.u32(), let handOverID = r.u64(), let regionName = r.string(),
-                  let listener = r.u32() else { return nil }
-            let role: ProcessRole
-            switch kind {
-            case 0: role = .worker(Int(slot))
-            case 1: role = .taskWorker(Int(slot))
-            default: return nil
-            }
+            guard r.u8() == Self.wireFormat, let role = ProcessRole(reading: &r), let handOverID = r.u64(),
+                  let regionName = r.string(), let listener = r.u32() else { return nil }
             guard let workerControl = Self.readPairs(&r), let taskControl = Self.readPairs(&r),
                   let meshCount = r.u32(), meshCount <= 1024 else { return nil }
             var mesh: [[Int32]] = []

@@ -18,8 +18,8 @@ public enum ControlMessage: Equatable, Sendable {
         var w = ByteWriter(capacity: 8)
         switch self {
         case .ready: w.u8(Tag.ready.rawValue)
-        case .peerExited(let role): w.u8(Tag.peerExited.rawValue); Self.write(role, &w)
-        case .peerStarted(let role): w.u8(Tag.peerStarted.rawValue); Self.write(role, &w)
+        case .peerExited(let role): w.u8(Tag.peerExited.rawValue); role.write(to: &w)
+        case .peerStarted(let role): w.u8(Tag.peerStarted.rawValue); role.write(to: &w)
         case .reopenLog: w.u8(Tag.reopenLog.rawValue)
         case .handOver(let id): w.u8(Tag.handOver.rawValue); w.u64(id)
         }
@@ -31,26 +31,10 @@ public enum ControlMessage: Equatable, Sendable {
         guard let raw = r.u8(), let tag = Tag(rawValue: raw) else { return nil }
         switch tag {
         case .ready: self = .ready
-        case .peerExited: guard let role = Self.readRole(&r) else { return nil }; self = .peerExited(role)
-        case .peerStarted: guard let role = Self.readRole(&r) else { return nil }; self = .peerStarted(role)
+        case .peerExited: guard let role = ProcessRole(reading: &r) else { return nil }; self = .peerExited(role)
+        case .peerStarted: guard let role = ProcessRole(reading: &r) else { return nil }; self = .peerStarted(role)
         case .reopenLog: self = .reopenLog
         case .handOver: guard let id = r.u64() else { return nil }; self = .handOver(id: id)
-        }
-    }
-
-    private static func write(_ role: ProcessRole, _ w: inout ByteWriter) {
-        switch role {
-        case .worker(let slot): w.u8(0); w.u32(UInt32(slot))
-        case .taskWorker(let slot): w.u8(1); w.u32(UInt32(slot))
-        }
-    }
-
-    private static func readRole(_ r: inout ByteReader) -> ProcessRole? {
-        guard let kind = r.u8(), let slot = r.u32() else { return nil }
-        switch kind {
-        case 0: return .worker(Int(slot))
-        case 1: return .taskWorker(Int(slot))
-        default: return nil
         }
     }
 }
