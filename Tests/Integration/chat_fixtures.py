@@ -35,8 +35,9 @@ import pytest
 import requests
 import socketio  # python-socketio 5.x (EIO4 client)
 
+from conftest import ROOT
+
 HERE = pathlib.Path(__file__).resolve().parent
-ROOT = HERE.parents[1]
 PG_ENV = "CHATROOM_TEST_PG"
 SIO3_SCRIPT = HERE / "sio3_client.py"
 
@@ -546,35 +547,18 @@ def sio3_python():
     return path
 
 
-class Sio3Client(ChatClient):
-    """python-socketio 4.6 / python-engineio 3.14 in the $SIO3_PYTHON venv, through sio3_client.py:
-    Engine.IO 3 (the tutorial page's protocol), polling first, then the upgrade to WebSocket."""
+class Sio3Process:
+    """A helper process in the $SIO3_PYTHON venv (python-socketio 4.6) that takes JSON commands on
+    stdin and answers JSON lines on stdout: its output is read as it comes (`on_message`), its stderr
+    kept for error messages, its commands written whole."""
 
-    kind = "eio3-polling"
-
-    def __init__(self, server, token=None, transports=("polling", "websocket"), label=None):
-        self.server = server
-        self.token = token
-        self.recorder = Recorder(label or "eio3 client")
-        self.replies = queue.Queue()
+    def __init__(self, argv):
         self._stderr_lines = []
-        self._next_id = 0
         self._write_lock = threading.Lock()
-        self.proc = subprocess.Popen(
-            [sio3_python(), str(SIO3_SCRIPT), "--url", socket_url(server, token), "--transports", ",".join(transports)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
-        self.ready = queue.Queue()
+        self.proc = subprocess.Popen([sio3_python(), *argv], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True, bufsize=1)
         threading.Thread(target=self._read_stdout, daemon=True).start()
         threading.Thread(target=self._read_stderr, daemon=True).start()
-        try:
-            first = self.ready.get(timeout=30)
-        except queue.Empty:
-            self.kill()
-            raise AssertionError(f"eio3 client did not connect within 30 s; stderr: {self.stderr_text()}")
-        if first.get("type") != "ready":
-            self.proc.wait(timeout=5)
-            raise AssertionError(f"eio3 client could not connect: {first}; stderr: {self.stderr_text()}")
-        self.ready_info = first
 
     def _read_stdout(self):
         for line in self.proc.stdout:
@@ -583,17 +567,11 @@ class Sio3Client(ChatClient):
             except ValueError:
                 self._stderr_lines.append("stdout: " + line)
                 continue
-            kind = message.get("type")
-            if kind == "event":
-                args = message.get("args", [])
-                self.recorder.add(message["event"], args[0] if len(args) == 1 else (None if not args else args))
-            elif kind in ("ready", "connect_error"):
-                self.ready.put(message)
-            elif kind == "reply":
-                self.replies.put(message)
-            elif kind == "closed":
-                self.recorder.add("closed", None)
-        self.ready.put({"type": "exited"})
+            self.on_message(message)
+        self.on_message({"type": "exited"})
+
+    def on_message(self, message):
+        raise NotImplementedError
 
     def _read_stderr(self):
         for line in self.proc.stderr:
@@ -606,6 +584,56 @@ class Sio3Client(ChatClient):
         with self._write_lock:
             self.proc.stdin.write(json.dumps(obj, ensure_ascii=True) + "\n")
             self.proc.stdin.flush()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=10)
+
+    def _close_with(self, command, timeout):
+        if self.proc.poll() is None:
+            try:
+                self._command(command)
+                self.proc.wait(timeout=timeout)
+            except Exception:  # noqa: BLE001 - fall back to killing it
+                self.kill()
+
+
+class Sio3Client(Sio3Process, ChatClient):
+    """python-socketio 4.6 / python-engineio 3.14 in the $SIO3_PYTHON venv, through sio3_client.py:
+    Engine.IO 3 (the tutorial page's protocol), polling first, then the upgrade to WebSocket."""
+
+    kind = "eio3-polling"
+
+    def __init__(self, server, token=None, transports=("polling", "websocket"), label=None):
+        self.server = server
+        self.token = token
+        self.recorder = Recorder(label or "eio3 client")
+        self.replies = queue.Queue()
+        self.ready = queue.Queue()
+        self._next_id = 0
+        super().__init__([str(SIO3_SCRIPT), "--url", socket_url(server, token), "--transports", ",".join(transports)])
+        try:
+            first = self.ready.get(timeout=30)
+        except queue.Empty:
+            self.kill()
+            raise AssertionError(f"eio3 client did not connect within 30 s; stderr: {self.stderr_text()}")
+        if first.get("type") != "ready":
+            self.proc.wait(timeout=5)
+            raise AssertionError(f"eio3 client could not connect: {first}; stderr: {self.stderr_text()}")
+        self.ready_info = first
+
+    def on_message(self, message):
+        kind = message.get("type")
+        if kind == "event":
+            args = message.get("args", [])
+            self.recorder.add(message["event"], args[0] if len(args) == 1 else (None if not args else args))
+        elif kind in ("ready", "connect_error", "exited"):
+            self.ready.put(message)
+        elif kind == "reply":
+            self.replies.put(message)
+        elif kind == "closed":
+            self.recorder.add("closed", None)
 
     def emit(self, event, data=None):
         command = {"cmd": "emit", "event": event}
@@ -627,18 +655,41 @@ class Sio3Client(ChatClient):
         """SIGKILL: the kernel closes the TCP connection, the client says nothing."""
         self.kill()
 
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(timeout=10)
+    def close(self):
+        self._close_with({"cmd": "disconnect"}, timeout=10)
+
+
+class Sio3Swarm(Sio3Process):
+    """Many Engine.IO 3 clients in one $SIO3_PYTHON process (sio3_swarm.py), for loads where a process
+    per client would be too many: `specs` gives each client's transports, room and token."""
+
+    def __init__(self, server, specs):
+        self.answers = queue.Queue()
+        super().__init__([str(HERE / "sio3_swarm.py"), "--url", server.url("/")])
+        self._command({"cmd": "start", "clients": specs})
+        answer = self.answer(timeout=120)
+        if answer.get("type") != "ready":
+            self.kill()
+            raise AssertionError(f"EIO3 swarm not ready: {answer}; stderr: {self.stderr_text()}")
+        self.ready = answer
+
+    def on_message(self, message):
+        self.answers.put(message)
+
+    def answer(self, timeout):
+        try:
+            return self.answers.get(timeout=timeout)
+        except queue.Empty:
+            raise AssertionError(f"no answer from the EIO3 swarm within {timeout}s; stderr: {self.stderr_text()}")
+
+    def report(self):
+        self._command({"cmd": "report"})
+        answer = self.answer(timeout=30)
+        assert answer.get("type") == "report", answer
+        return answer["clients"]
 
     def close(self):
-        if self.proc.poll() is None:
-            try:
-                self._command({"cmd": "disconnect"})
-                self.proc.wait(timeout=10)
-            except Exception:  # noqa: BLE001 - fall back to killing it
-                self.kill()
+        self._close_with({"cmd": "quit"}, timeout=20)
 
 
 CLIENT_KINDS = ("eio4-websocket", "eio4-polling", "eio3-polling")

@@ -3,16 +3,25 @@ pid file, log and static directory in a temporary folder) and stops it afterward
 import json
 import os
 import pathlib
-import signal
 import socket
 import subprocess
 import time
 
 import pytest
 
-BIN = os.environ.get("CHATROOM_BIN") or str(pathlib.Path(__file__).resolve().parents[2] / ".build/release/chatroom")
-OUTPUT = pathlib.Path(os.environ.get("CHATROOM_TEST_OUTPUT",
-                                     pathlib.Path(__file__).resolve().parents[2] / "test-output"))
+ROOT = pathlib.Path(__file__).resolve().parents[2]  # the repository
+BIN = os.environ.get("CHATROOM_BIN") or str(ROOT / ".build/release/chatroom")
+OUTPUT = pathlib.Path(os.environ.get("CHATROOM_TEST_OUTPUT", ROOT / "test-output"))
+
+
+def connect_from(source, port, timeout=5.0):
+    """A TCP connection to 127.0.0.1:`port` from the local address `source` (127.0.0.2 is another
+    client address to the server, and not 127.0.0.1 to nginx's allow)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(timeout)
+    s.bind((source, 0))
+    s.connect(("127.0.0.1", port))
+    return s
 
 
 def free_port():

@@ -12,6 +12,7 @@ Protocol, one JSON object per line:
   stdout  {"type": "report", "clients": [{"messages": [[roomid, seq, msg], ...], "disconnects": N,
                                           "sid": S, "transport": T}, ...]}
   stdin   {"cmd": "quit"}      disconnects everyone and exits (so does the end of stdin)
+  stdout  {"type": "error", "error": "..."}   for any other command
 """
 import argparse
 import json
@@ -97,6 +98,8 @@ def main():
             send({"type": "report", "clients": [c.report() for c in swarm]})
         elif kind == "quit":
             break
+        else:
+            send({"type": "error", "error": f"unknown command {kind!r}"})
     for client in swarm:
         try:
             client.sio.disconnect()

@@ -240,7 +240,7 @@ def test_a_join_sends_count_to_the_joiner_only(chat_server, clients):
     first, second = (clients.add(Eio4Client(server, token=alice.token, label=f"tab {i}")) for i in (1, 2))
     first.join(1)
     first.wait_for("room")
-    first.sync()
+    first.sync()  # its counts are loaded (a count answers only then): it could be told of the join
     barrier(first)
     mark = first.mark()
     second.join(1)

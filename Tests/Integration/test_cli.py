@@ -7,7 +7,7 @@ import subprocess
 import time
 import urllib.request
 
-from conftest import BIN, Server, free_port, wait_until
+from conftest import BIN, free_port, wait_until
 
 
 def run(*args, env=None, cwd=None, timeout=30):

@@ -1,7 +1,6 @@
 """HTTP/1.1: keep-alive, bodies, limits, timeouts and static files."""
 import json
 import os
-import socket
 import time
 
 from conftest import http_request, parse_response, read_response, read_until_close

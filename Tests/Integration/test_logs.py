@@ -3,7 +3,6 @@ makes every process (master, workers, task workers) write to a new file at the o
 import os
 import re
 import signal
-import socket
 
 from conftest import wait_until
 
@@ -20,7 +19,7 @@ def parse(text):
 
 
 def bad_request(server):
-    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as s:
+    with server.connect() as s:
         s.sendall(b"NOT A REQUEST\r\n\r\n")
         assert s.recv(1024).startswith(b"HTTP/1.1 400")
 
@@ -53,6 +52,8 @@ def test_log_level_hides_what_is_below_it(server_factory):
     quiet = server_factory(workers=1, args=["--log-level", "warn"]).start()
     bad_request(quiet)
     quiet.stop()
+    assert quiet.log_file.exists()
+    assert "bad request" not in quiet.log()  # the same request the debug server logs below
     levels = {m.group(1) for m in parse(quiet.log())}
     assert levels <= {"WARN", "ERROR"}, levels
     loud = server_factory(workers=1, args=["--log-level", "debug"]).start()

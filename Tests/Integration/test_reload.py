@@ -5,59 +5,14 @@ lost and no doubled message."""
 import http.client
 import json
 import re
-import subprocess
 import threading
 import time
 
 from websockets.sync.client import connect
 
-from chat_fixtures import (HERE, Eio4Client, chat_server, clients, make_user, psql_query, sio3_python,  # noqa: F401
-                           text_payload)
+from chat_fixtures import (Eio4Client, Sio3Swarm, chat_server, clients, make_user, psql_query,  # noqa: F401
+                           receipt, text_payload)
 from conftest import wait_until
-
-SWARM = HERE / "sio3_swarm.py"
-
-
-class Swarm:
-    """Engine.IO 3 clients in one $SIO3_PYTHON process (sio3_swarm.py)."""
-
-    def __init__(self, server, specs):
-        self.proc = subprocess.Popen([sio3_python(), str(SWARM), "--url", server.url("/")], stdin=subprocess.PIPE,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
-        self.command({"cmd": "start", "clients": specs})
-        answer = self.answer(timeout=120)
-        assert answer["type"] == "ready", f"{answer}; stderr: {self.proc.stderr.read() if self.proc.poll() is not None else ''}"
-        self.ready = answer
-
-    def command(self, obj):
-        self.proc.stdin.write(json.dumps(obj) + "\n")
-        self.proc.stdin.flush()
-
-    def answer(self, timeout):
-        result = {}
-
-        def read():
-            line = self.proc.stdout.readline()
-            result["line"] = line
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        reader.join(timeout)
-        assert result.get("line"), f"no answer from the EIO3 swarm within {timeout}s"
-        return json.loads(result["line"])
-
-    def report(self):
-        self.command({"cmd": "report"})
-        return self.answer(timeout=30)["clients"]
-
-    def close(self):
-        if self.proc.poll() is None:
-            try:
-                self.command({"cmd": "quit"})
-                self.proc.wait(timeout=20)
-            except Exception:  # noqa: BLE001 - fall back to killing it
-                self.proc.kill()
-
 
 def test_three_reloads_under_traffic_keep_200_socketio_clients(chat_server, clients):
     server = chat_server(workers=2, task_workers=1)
@@ -78,96 +33,98 @@ def test_three_reloads_under_traffic_keep_200_socketio_clients(chat_server, clie
         eio4.append(client)
     specs = [{"token": users[len(eio4_kinds) + i].token, "room": 1 + i % 2, "transports": transports}
              for i, transports in enumerate(eio3_kinds)]
-    swarm = Swarm(server, specs)
+    swarm = clients.add(Sio3Swarm(server, specs))
+    assert swarm.ready["transports"].count("websocket") == 50, swarm.ready["transports"]
+    assert {c.transport() for c in eio4} == {"websocket", "polling"}
+    sids_before = [c.sio.get_sid() for c in eio4]
+
+    sender = clients.add(Eio4Client(server, token=sender_user.token, label="sender"))
+    sent = {1: [], 2: []}
+    failures = []
+    stop = threading.Event()
+
+    def send_loop():
+        k = 0
+        while not stop.is_set():
+            room = 1 + k % 2
+            text = f"reload-{k}"
+            try:
+                answer = sender.call("message", text_payload(room, text, sender_user.token), timeout=30)
+            except Exception as error:  # a timeout, or the sender's connection gone
+                failures.append(repr(error))
+                return
+            stored = receipt([answer])
+            if stored is None:
+                failures.append(f"{text}: no receipt but {answer!r}")
+                return
+            sent[room].append((stored["seq"], text))
+            k += 1
+            time.sleep(0.02)
+
+    thread = threading.Thread(target=send_loop, daemon=True)
+    thread.start()
+    time.sleep(1.0)
+    rows_before = server.status()["connections"]
+    pid_sets = [set(server.worker_pids())]
+    for _ in range(3):
+        result = server.run("reload", *server.common_args(), check=True)
+        assert "reloaded 2 workers" in result.stdout, result.stdout
+        pid_sets.append(set(server.worker_pids()))
+        # The shared table keeps every client's row (user, room) through the hand-over.
+        assert server.status()["connections"] == rows_before
+        time.sleep(1.0)
+    # The task workers too: each finishes its batch; jobs queued meanwhile wait for the successor.
+    tasks_before = {p["pid"] for p in server.status()["processes"] if p["role"] == "task"}
+    server.run("reload", "--task", *server.common_args(), check=True)
+    assert not tasks_before & {p["pid"] for p in server.status()["processes"] if p["role"] == "task"}
+    time.sleep(1.0)
+    stop.set()
+    thread.join(timeout=40)
+    assert not failures, failures
+    assert not thread.is_alive() and sender.sio.connected
+    for before, after in zip(pid_sets, pid_sets[1:]):
+        assert len(after) == 2 and not (before & after), f"worker pids did not all change: {before} -> {after}"
+    assert len(sent[1]) + len(sent[2]) >= 20, sent
+
+    expected = sent
+    for room, entries in expected.items():
+        assert [seq for seq, _ in entries] == sorted(seq for seq, _ in entries), f"receipts out of order in {room}"
+
+    def eio4_done(client):
+        got = [(m["seq"], m["msg"]) for m in client.received("message") if int(m["roomid"]) == client.room]
+        return len(got) >= len(expected[client.room])
+
     try:
-        assert swarm.ready["transports"].count("websocket") == 50, swarm.ready["transports"]
-        assert {c.transport() for c in eio4} == {"websocket", "polling"}
-        sids_before = [c.sio.get_sid() for c in eio4]
+        wait_until(lambda: all(eio4_done(c) for c in eio4), timeout=60, message="every EIO4 client has every message")
+    except AssertionError:
+        lagging = [(c.recorder.label, c.kind, c.connected, len(c.received("message")), len(expected[c.room]),
+                    sorted(set(expected[c.room]) - {(m["seq"], m["msg"]) for m in c.received("message")})[:4])
+                   for c in eio4 if not eio4_done(c)]
+        raise AssertionError(f"{len(lagging)} EIO4 clients lack messages: {lagging[:6]} {[c.first_sid for c in eio4 if not eio4_done(c)]}")
+    for client in eio4:
+        got = [(m["seq"], m["msg"]) for m in client.received("message")]
+        assert got == expected[client.room], f"{client.recorder.label} ({client.kind}): {got[:5]}... vs {expected[client.room][:5]}..."
+        assert not client.received("disconnect"), f"{client.recorder.label} was disconnected"
+        assert client.connected
+    assert [c.sio.get_sid() for c in eio4] == sids_before
 
-        sender = clients.add(Eio4Client(server, token=sender_user.token, label="sender"))
-        sent = {1: [], 2: []}
-        failures = []
-        stop = threading.Event()
+    def swarm_done():
+        report = swarm.report()
+        return all(len(c["messages"]) >= len(expected[spec["room"]]) for c, spec in zip(report, specs)) and report
 
-        def send_loop():
-            k = 0
-            while not stop.is_set():
-                room = 1 + k % 2
-                text = f"reload-{k}"
-                try:
-                    answer = sender.call("message", text_payload(room, text, sender_user.token), timeout=30)
-                except AssertionError as error:
-                    failures.append(str(error))
-                    return
-                sent[room].append((answer["seq"], text))
-                k += 1
-                time.sleep(0.02)
+    report = wait_until(swarm_done, timeout=60, message="every EIO3 client has every message")
+    for index, (client, spec) in enumerate(zip(report, specs)):
+        got = [(seq, text) for _, seq, text in client["messages"]]
+        assert got == expected[spec["room"]], f"eio3#{index} ({spec['transports']}): {got[:5]}..."
+        assert client["disconnects"] == 0, f"eio3#{index} was disconnected"
+    assert [c["sid"] for c in report] == swarm.ready["sids"]
 
-        thread = threading.Thread(target=send_loop, daemon=True)
-        thread.start()
-        time.sleep(1.0)
-        rows_before = server.status()["connections"]
-        pid_sets = [set(server.worker_pids())]
-        for _ in range(3):
-            result = server.run("reload", *server.common_args(), check=True)
-            assert "reloaded 2 workers" in result.stdout, result.stdout
-            pid_sets.append(set(server.worker_pids()))
-            # The shared table keeps every client's row (user, room) through the hand-over.
-            assert server.status()["connections"] == rows_before
-            time.sleep(1.0)
-        # The task workers too: each finishes its batch; jobs queued meanwhile wait for the successor.
-        tasks_before = {p["pid"] for p in server.status()["processes"] if p["role"] == "task"}
-        server.run("reload", "--task", *server.common_args(), check=True)
-        assert not tasks_before & {p["pid"] for p in server.status()["processes"] if p["role"] == "task"}
-        time.sleep(1.0)
-        stop.set()
-        thread.join(timeout=40)
-        assert not failures, failures
-        for before, after in zip(pid_sets, pid_sets[1:]):
-            assert len(after) == 2 and not (before & after), f"worker pids did not all change: {before} -> {after}"
-        assert len(sent[1]) + len(sent[2]) >= 20, sent
-
-        expected = {room: [(seq, text) for seq, text in entries] for room, entries in sent.items()}
-        for room, entries in expected.items():
-            assert [seq for seq, _ in entries] == sorted(seq for seq, _ in entries), f"receipts out of order in {room}"
-
-        def eio4_done(client):
-            got = [(m["seq"], m["msg"]) for m in client.received("message") if int(m["roomid"]) == client.room]
-            return len(got) >= len(expected[client.room])
-
-        try:
-            wait_until(lambda: all(eio4_done(c) for c in eio4), timeout=60, message="every EIO4 client has every message")
-        except AssertionError:
-            lagging = [(c.recorder.label, c.kind, c.connected, len(c.received("message")), len(expected[c.room]),
-                        sorted(set(expected[c.room]) - {(m["seq"], m["msg"]) for m in c.received("message")})[:4])
-                       for c in eio4 if not eio4_done(c)]
-            raise AssertionError(f"{len(lagging)} EIO4 clients lack messages: {lagging[:6]} {[c.first_sid for c in eio4 if not eio4_done(c)]}")
-        for client in eio4:
-            got = [(m["seq"], m["msg"]) for m in client.received("message")]
-            assert got == expected[client.room], f"{client.recorder.label} ({client.kind}): {got[:5]}... vs {expected[client.room][:5]}..."
-            assert not client.received("disconnect"), f"{client.recorder.label} was disconnected"
-            assert client.connected
-        assert [c.sio.get_sid() for c in eio4] == sids_before
-
-        def swarm_done():
-            report = swarm.report()
-            return all(len(c["messages"]) >= len(expected[spec["room"]]) for c, spec in zip(report, specs)) and report
-
-        report = wait_until(swarm_done, timeout=60, message="every EIO3 client has every message")
-        for index, (client, spec) in enumerate(zip(report, specs)):
-            got = [(seq, text) for _, seq, text in client["messages"]]
-            assert got == expected[spec["room"]], f"eio3#{index} ({spec['transports']}): {got[:5]}..."
-            assert client["disconnects"] == 0, f"eio3#{index} was disconnected"
-        assert [c["sid"] for c in report] == swarm.ready["sids"]
-
-        rows = psql_query(server.db_uri, "SELECT room_id, seq, msg FROM messages WHERE msg LIKE 'reload-%' ORDER BY room_id, seq")
-        for room in (1, 2):
-            assert [(r["seq"], r["msg"]) for r in rows if r["room_id"] == room] == expected[room]
-        log = server.log()
-        assert log.count("connections handed over") == 6, log[-3000:]
-        assert re.findall(r'"connections handed over" .*dropped=(\d+)', log) == ["0"] * 6
-    finally:
-        swarm.close()
+    rows = psql_query(server.db_uri, "SELECT room_id, seq, msg FROM messages WHERE msg LIKE 'reload-%' ORDER BY room_id, seq")
+    for room in (1, 2):
+        assert [(r["seq"], r["msg"]) for r in rows if r["room_id"] == room] == expected[room]
+    log = server.log()
+    assert log.count("connections handed over") == 6, log[-3000:]
+    assert re.findall(r'"connections handed over" .*dropped=(\d+)', log) == ["0"] * 6
 
 
 def test_reload_keeps_ws_clients_and_keep_alive_http_connections(chat_server):

@@ -12,9 +12,8 @@ import uuid
 
 import pytest
 
-from conftest import BIN, wait_until
+from conftest import BIN, ROOT, wait_until
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 UNIT = ROOT / "deploy/systemd/chatroom.service"
 INSTALLED_BIN = "/usr/local/bin/chatroom"
 DEFAULT_SHUTDOWN_TIMEOUT = 10  # Configuration.shutdownTimeout
@@ -113,7 +112,6 @@ class NotifySocket:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_PASSCRED, 1)
         self.sock.bind("\0" + address[1:] if address.startswith("@") else address)
-        self.pending = []
 
     def receive(self, timeout):
         """The next (sender pid, {key: value}, raw text), or None after `timeout` seconds."""
@@ -148,7 +146,7 @@ class NotifySocket:
 
 
 @pytest.fixture
-def notify_socket(tmp_path, request):
+def notify_socket(tmp_path):
     sockets = []
 
     def make(abstract):

@@ -2,7 +2,6 @@
 silence, never reading). Normal behaviour is tested with the `websockets` library instead."""
 import base64
 import os
-import socket
 import struct
 
 

@@ -146,19 +146,19 @@ struct SharedMemoryClientAddressTests {
             return 0
         }
         #expect(codes == [0, 0, 0, 128 + SIGKILL])
-        #expect(table.reclaim(worker: 3) >= 0)
+        let countsBefore = addresses.reduce(0) { $0 + counts.connections(from: $1) }
+        let reclaimed = table.reclaim(worker: 3)
+        #expect(reclaimed >= 0)
+        // The dead worker's rows give their address counts back, exactly.
+        #expect(countsBefore - addresses.reduce(0) { $0 + counts.connections(from: $1) } == reclaimed)
 
-        var perAddress: [Int: Int] = [:]
         var liveRows: [ConnectionRow] = []
         table.forEachLive { liveRows.append($0) }
         #expect(liveRows.allSatisfy { $0.worker != 3 })
         // Rows do not say their address, so count what each address should hold from the totals.
         let total = addresses.reduce(0) { $0 + counts.connections(from: $1) }
         #expect(total == liveRows.count, "every open row holds exactly one address count")
-        for (i, a) in addresses.enumerated() {
-            perAddress[i] = counts.connections(from: a)
-            #expect(perAddress[i]! <= limit)
-        }
+        for a in addresses { #expect(counts.connections(from: a) <= limit) }
         for row in liveRows { table.remove(row.handle) }
         for a in addresses { #expect(counts.connections(from: a) == 0, "no count leaked for \(a)") }
         #expect(counts.addressCount == 0)

@@ -18,16 +18,17 @@ ensure_nginx() {
   if [ -z "$bin" ]; then
     local sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    local policy=/usr/sbin/policy-rc.d guarded=""
-    if [ ! -e "$policy" ]; then
-      printf '#!/bin/sh\n# put here by scripts/lib/nginx.sh while installing nginx\nexit 101\n' | $sudo tee "$policy" >/dev/null
-      $sudo chmod 755 "$policy"
-      guarded=1
-    fi
-    # Debian 12's `nginx` is the server itself (nginx-light only adds the echo module).
-    local status=0
-    need_packages nginx || status=$?
-    [ -n "$guarded" ] && $sudo rm -f "$policy"
+    local policy=/usr/sbin/policy-rc.d status=0
+    # In a subshell whose EXIT trap takes the guard away again, even if the install is interrupted.
+    (
+      if [ ! -e "$policy" ]; then
+        printf '#!/bin/sh\n# put here by scripts/lib/nginx.sh while installing nginx\nexit 101\n' | $sudo tee "$policy" >/dev/null
+        trap '$sudo rm -f "$policy"' EXIT
+        $sudo chmod 755 "$policy"
+      fi
+      # Debian 12's `nginx` is the server itself (nginx-light only adds the echo module).
+      need_packages nginx
+    ) || status=$?
     [ "$status" -eq 0 ] || die "could not install nginx"
     bin=$(nginx_binary)
     [ -n "$bin" ] || die "nginx is not found after installing the Debian package"

@@ -10,21 +10,8 @@
 // and epoll loop, connected pairwise by SOCK_SEQPACKET socketpairs: a child writes a client message
 // to its own clients and sends the frame once (one datagram) to each other child, which writes it
 // to its clients. The parent only waits for SIGTERM (or a child's death) and ends the children.
-//
-// io_uring mode (an experiment, to measure a lever; not what scripts/bench builds by default):
-//   cc -O2 -Wall -Wextra -DFLOOR_URING -o floor-broadcast-uring floor-broadcast.c -luring
-// Each process then also owns an io_uring (4096 entries, no SQPOLL). A broadcast to its clients
-// queues one IORING_OP_SEND (MSG_DONTWAIT: a full socket answers -EAGAIN at once, no poll armed)
-// per idle connection, submits them all with ONE io_uring_submit_and_wait (in chunks when the ring
-// is full) and reaps the CQEs; short or -EAGAIN sends fall back to the same pending buffer and
-// EPOLLOUT as the write() path. Everything else (reads, accepts, peer datagrams) is unchanged.
-// FLOOR_FIXED=1 in the environment also registers the sockets as fixed files (IOSQE_FIXED_FILE,
-// slot = fd, updated on accept and close) so that the kernel skips the per-request fget/fput.
-// It exists to answer: is one io_uring_enter per broadcast cheaper per delivery than one write()?
-// Measured (2-core Firecracker VM, Linux 6.18, liburing 2.3, 1000 clients, 100 msg/s): the floor
-// processes' own CPU drops to ~0.82x, but that is receive-side softirq moved elsewhere (wsload
-// +~19 %, ksoftirqd ~0.04 core); server + wsload + ksoftirqd stays ~1.0x, fixed files add nothing.
-// A lever that lost: the default build (no -DFLOOR_URING) is the one scripts/bench uses.
+// (An io_uring variant, one submission per broadcast, was measured against this one and lost; see
+// BENCHMARKS.md. It lives in the git history, commit 587d99f.)
 #define _GNU_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
@@ -40,10 +27,6 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#ifdef FLOOR_URING
-#include <liburing.h>
-#include <sys/resource.h>
-#endif
 
 #define MAX_PAYLOAD 65536
 #define MAX_FRAME (MAX_PAYLOAD + 14)
@@ -173,97 +156,9 @@ static void deliver(struct conn *c, const unsigned char *p, size_t n) {
   append(c, p, n);
   if (was_idle) watch(c, EPOLL_CTL_MOD, EPOLLIN | EPOLLOUT);
 }
-#ifndef FLOOR_URING
 static void to_clients(const unsigned char *frame, size_t n) {
   for (int i = 0; i < nclients; i++) deliver(clients[i], frame, n);
 }
-static void uring_init(void) {}
-static void uring_fd(int fd, int open) { (void)fd, (void)open; }
-#else
-#define RING_ENTRIES 4096
-static struct io_uring ring;
-static int fixed_files;  // FLOOR_FIXED=1: sockets registered, slot = fd
-static unsigned fixed_count;
-static void uring_init(void) {
-  struct io_uring_params params = {.flags = IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN};
-  int r = io_uring_queue_init_params(RING_ENTRIES, &ring, &params);
-  if (r < 0) {  // older kernels: plain ring
-    memset(&params, 0, sizeof params);
-    if ((r = io_uring_queue_init_params(RING_ENTRIES, &ring, &params)) < 0)
-      fprintf(stderr, "io_uring_queue_init: %s\n", strerror(-r)), exit(1);
-  }
-  io_uring_register_ring_fd(&ring);  // io_uring_enter without fget of the ring (best effort)
-  const char *env = getenv("FLOOR_FIXED");
-  if (env && *env == '1') {
-    struct rlimit lim;
-    fixed_count = getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < 65536 ? (unsigned)lim.rlim_cur : 65536;
-    if ((r = io_uring_register_files_sparse(&ring, fixed_count)) < 0)
-      fprintf(stderr, "io_uring_register_files_sparse: %s\n", strerror(-r)), exit(1);
-    fixed_files = 1;
-  }
-}
-// Keeps the fixed-file table in step with the sockets (slot = fd); -1 empties a slot before close.
-static void uring_fd(int fd, int open) {
-  if (!fixed_files) return;
-  if ((unsigned)fd >= fixed_count) fprintf(stderr, "fd %d beyond the fixed-file table\n", fd), exit(1);
-  int value = open ? fd : -1, r = io_uring_register_files_update(&ring, (unsigned)fd, &value, 1);
-  if (r < 0) fprintf(stderr, "io_uring_register_files_update: %s\n", strerror(-r)), exit(1);
-}
-// Submits the queued sends and waits for all of them (they complete inline: MSG_DONTWAIT), then
-// handles each result like deliver() handles write()'s: short or -EAGAIN -> pending buffer.
-static void uring_flush(unsigned queued, const unsigned char *p, size_t n) {
-  if (!queued) return;
-  int r = io_uring_submit_and_wait(&ring, queued);
-  if (r < 0 && r != -EINTR) fprintf(stderr, "io_uring_submit_and_wait: %s\n", strerror(-r)), exit(1);
-  for (unsigned done = 0; done < queued;) {
-    struct io_uring_cqe *cqe;
-    if ((r = io_uring_wait_cqe(&ring, &cqe)) < 0) {
-      if (r == -EINTR) continue;
-      fprintf(stderr, "io_uring_wait_cqe: %s\n", strerror(-r)), exit(1);
-    }
-    unsigned head, seen = 0;
-    io_uring_for_each_cqe(&ring, head, cqe) {
-      struct conn *c = io_uring_cqe_get_data(cqe);
-      int res = cqe->res;
-      seen++;
-      if (res == (int)n) continue;
-      if (res < 0 && res != -EAGAIN && res != -EINTR) {
-        drop(c);
-        continue;
-      }
-      size_t sent = res > 0 ? (size_t)res : 0;
-      int was_idle = c->out_off == c->out_len;  // always: only idle connections were queued
-      append(c, p + sent, n - sent);
-      if (was_idle) watch(c, EPOLL_CTL_MOD, EPOLLIN | EPOLLOUT);
-    }
-    io_uring_cq_advance(&ring, seen);
-    done += seen;
-  }
-}
-// One IORING_OP_SEND per idle connection, all submitted in one io_uring_enter (per RING_ENTRIES).
-// Connections with output pending get the frame appended behind it, as deliver() does.
-static void to_clients(const unsigned char *frame, size_t n) {
-  unsigned queued = 0;
-  for (int i = 0; i < nclients; i++) {
-    struct conn *c = clients[i];
-    if (c->dead) continue;
-    if (c->out_off != c->out_len) {
-      append(c, frame, n);
-      continue;
-    }
-    struct io_uring_sqe *sqe = io_uring_get_sqe(&ring);
-    if (!sqe) {
-      uring_flush(queued, frame, n), queued = 0;
-      sqe = io_uring_get_sqe(&ring);
-    }
-    io_uring_prep_send(sqe, c->fd, frame, n, MSG_DONTWAIT | MSG_NOSIGNAL);
-    if (fixed_files) sqe->flags |= IOSQE_FIXED_FILE;  // c->fd is then the slot in the table
-    io_uring_sqe_set_data(sqe, c);
-    queued++;
-  }
-  uring_flush(queued, frame, n);
-}
-#endif
 
 // Answers the upgrade request once it is complete; returns the bytes it used (0: not yet).
 static size_t upgrade(struct conn *c, unsigned char *p, size_t n) {
@@ -354,7 +249,6 @@ static void readable(struct conn *c) {
     for (int fd; (fd = accept4(c->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0;) {
       int one = 1;
       setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      uring_fd(fd, 1);
       add(fd, HTTP);
     }
     return;
@@ -388,7 +282,6 @@ static void readable(struct conn *c) {
 
 static void serve(int listener, int *peer_fds, int count) {
   if ((ep = epoll_create1(EPOLL_CLOEXEC)) < 0) perror("epoll_create1"), exit(1);
-  uring_init();
   add(listener, LISTENER);
   for (int i = 0; i < count; i++) peers[npeers++] = add(peer_fds[i], PEER);
   struct epoll_event events[256];
@@ -403,7 +296,6 @@ static void serve(int listener, int *peer_fds, int count) {
     for (struct conn *c; (c = dead);) {
       dead = c->next_dead;
       if (c->slot >= 0) clients[c->slot] = clients[--nclients], clients[c->slot]->slot = c->slot;
-      uring_fd(c->fd, 0);
       close(c->fd), free(c->in), free(c->out), free(c);
     }
   }
